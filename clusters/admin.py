@@ -1,0 +1,113 @@
+"""Django admin for staff: every model, with search and list filters."""
+
+from django.contrib import admin
+
+from .models import (
+    SME,
+    ClusterOrganisation,
+    CollaborationType,
+    EmergingIndustry,
+    IndustrialEcosystem,
+    Membership,
+    Organisation,
+    OrganisationRole,
+    Region,
+    Sector,
+    Technology,
+    ThematicArea,
+    Topic,
+)
+
+
+@admin.register(Sector, IndustrialEcosystem, EmergingIndustry, Technology, CollaborationType, Topic)
+class TaxonomyAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+@admin.register(ThematicArea)
+class ThematicAreaAdmin(TaxonomyAdmin):
+    list_display = ("name", "code", "platform")
+    list_filter = ("platform",)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "country", "parent")
+    list_filter = ("level", "country")
+    search_fields = ("code", "name")
+    list_select_related = ("parent",)
+    raw_id_fields = ("parent",)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "cluster"
+    raw_id_fields = ("member",)
+    extra = 0
+
+
+class RoleInline(admin.TabularInline):
+    model = OrganisationRole
+    raw_id_fields = ("user",)
+    extra = 0
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "kind",
+        "country",
+        "status",
+        "label",
+        "verified",
+        "completeness",
+        "updated_at",
+    )
+    list_filter = ("kind", "status", "verified", "label", "country", "ecosystems")
+    search_fields = ("name", "acronym", "city", "slug")
+    list_select_related = ("region",)
+    raw_id_fields = ("region", "verified_by")
+    filter_horizontal = (
+        "sectors",
+        "ecosystems",
+        "emerging_industries",
+        "technologies",
+        "thematic_areas",
+        "offers_topics",
+        "looks_for_topics",
+        "collaboration_types",
+    )
+    readonly_fields = ("completeness", "created_at", "updated_at", "published_at", "verified_at")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [RoleInline, MembershipInline]
+    date_hierarchy = "updated_at"
+
+
+@admin.register(ClusterOrganisation)
+class ClusterOrganisationAdmin(OrganisationAdmin):
+    list_filter = ("status", "verified", "label", "country")
+
+
+@admin.register(SME)
+class SMEAdmin(OrganisationAdmin):
+    list_filter = ("status", "verified", "size_class", "country")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("cluster", "member", "joined")
+    search_fields = ("cluster__name", "member__name")
+    list_filter = ("member__kind",)
+    raw_id_fields = ("cluster", "member")
+    list_select_related = ("cluster", "member")
+
+
+@admin.register(OrganisationRole)
+class OrganisationRoleAdmin(admin.ModelAdmin):
+    list_display = ("user", "organisation", "role", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email", "organisation__name")
+    raw_id_fields = ("user", "organisation")
+    list_select_related = ("user", "organisation")

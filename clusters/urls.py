@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "clusters"
+
+urlpatterns = [
+    path("organisations/", views.organisation_list, name="organisation-list"),
+    path("organisations/new/", views.organisation_create, name="organisation-create"),
+    path("organisations/mine/", views.my_organisations, name="my-organisations"),
+    path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
+    path("organisations/<slug:slug>/edit/", views.organisation_edit, name="organisation-edit"),
+    path(
+        "organisations/<slug:slug>/publish/",
+        views.organisation_publish,
+        name="organisation-publish",
+    ),
+    path(
+        "organisations/<slug:slug>/verify/", views.organisation_verify, name="organisation-verify"
+    ),
+]

@@ -1,0 +1,155 @@
+"""Organisation pages: thin views over selectors (reads) and services (writes)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .eligibility import is_eligible
+from .filters import OrganisationFilterSet
+from .forms import OrganisationForm
+from .models import Organisation
+
+PAGE_SIZE = 25
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    counts = dict(
+        Organisation.objects.published()
+        .values_list("kind")
+        .annotate(n=Count("id"))
+        .values_list("kind", "n")
+    )
+    return render(
+        request,
+        "home.html",
+        {
+            "clusters": counts.get(Organisation.Kind.CLUSTER, 0),
+            "smes": counts.get(Organisation.Kind.SME, 0),
+            "total": sum(counts.values()),
+            "countries": Organisation.objects.published().values("country").distinct().count(),
+        },
+    )
+
+
+def organisation_list(request: HttpRequest) -> HttpResponse:
+    filterset = OrganisationFilterSet(
+        request.GET or None, queryset=selectors.organisation_list(request.user)
+    )
+    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    if filterset.is_bound and not filterset.is_valid():
+        qs = qs.none()
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "clusters/organisation_list.html",
+        {"filter": filterset, "page": page, "querystring": query.urlencode()},
+    )
+
+
+def _get_visible(request: HttpRequest, slug: str, queryset=None) -> Organisation:
+    qs = queryset if queryset is not None else selectors.organisations_visible_to(request.user)
+    return get_object_or_404(qs, slug=slug)
+
+
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    org = _get_visible(request, slug, selectors.organisation_detail(request.user))
+    criteria = selectors.eligibility_for(org) if org.is_cluster else []
+    user = request.user
+    return render(
+        request,
+        "clusters/organisation_detail.html",
+        {
+            "org": org,
+            "criteria": criteria,
+            "eligible": is_eligible(criteria) if criteria else False,
+            "can_edit": user.has_perm("clusters.change_organisation", org),
+            "can_verify": user.has_perm("clusters.verify_organisation", org),
+            "can_see_contact": user.has_perm("clusters.view_organisation_contact", org),
+        },
+    )
+
+
+def _form_errors_from(form: OrganisationForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None, initial={"kind": request.GET.get("kind")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            org = services.organisation_create(user=request.user, fields=form.service_fields())
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(
+                request, f"“{org.name}” was created as a draft. Publish it when it is ready."
+            )
+            return redirect(org)
+    return render(request, "clusters/organisation_form.html", {"form": form, "org": None})
+
+
+@login_required
+def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    org = _get_visible(request, slug)
+    if not request.user.has_perm("clusters.change_organisation", org):
+        raise PermissionDenied("Only the organisation's managers can edit this profile.")
+    form = OrganisationForm(request.POST or None, instance=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organisation_update(organisation=org, fields=form.service_fields())
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, "Profile saved.")
+            return redirect(org)
+    return render(request, "clusters/organisation_form.html", {"form": form, "org": org})
+
+
+@login_required
+@require_POST
+def organisation_publish(request: HttpRequest, slug: str) -> HttpResponse:
+    org = _get_visible(request, slug)
+    if not request.user.has_perm("clusters.publish_organisation", org):
+        raise PermissionDenied("Only the organisation's managers can publish this profile.")
+    publish = request.POST.get("publish", "1") == "1"
+    try:
+        services.organisation_publish(organisation=org, publish=publish)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Profile published." if publish else "Profile is a draft again.")
+    return redirect(org)
+
+
+@login_required
+@require_POST
+def organisation_verify(request: HttpRequest, slug: str) -> HttpResponse:
+    org = _get_visible(request, slug)
+    verified = request.POST.get("verified", "1") == "1"
+    services.organisation_verify(organisation=org, user=request.user, verified=verified)
+    messages.success(request, "Marked as verified." if verified else "Verification removed.")
+    return redirect(org)
+
+
+@login_required
+def my_organisations(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "clusters/my_organisations.html",
+        {"roles": selectors.my_organisations(request.user)},
+    )

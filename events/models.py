@@ -1,0 +1,1 @@
+"""Matchmaking events, registrations and meetings (built by the events issue)."""

@@ -1,0 +1,1 @@
+"""Partner suggestions, feedback and contact requests (built by the suggestions issue)."""
