@@ -1,6 +1,7 @@
 """Django admin for staff: every model, with search and list filters."""
 
 from django.contrib import admin
+from django.db import models
 
 from .models import (
     SME,
@@ -82,6 +83,7 @@ class OrganisationAdmin(admin.ModelAdmin):
     readonly_fields = ("completeness", "created_at", "updated_at", "published_at", "verified_at")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [RoleInline, MembershipInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     date_hierarchy = "updated_at"
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models
 from django_countries import countries
 
 from .models import Organisation
@@ -65,6 +66,13 @@ class TopicsField(forms.CharField):
         return names
 
 
+def https_urls(field, **kwargs: Any):
+    """Model fields to form fields, with bare domains in URL fields read as https://."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
 class OrganisationForm(forms.ModelForm):
     offers_topics = TopicsField(
         required=False, help_text="Comma-separated, e.g. additive manufacturing, testing labs"
@@ -74,6 +82,7 @@ class OrganisationForm(forms.ModelForm):
     class Meta:
         model = Organisation
         fields = PROFILE_FIELDS
+        formfield_callback = https_urls
         widgets = {
             "description": forms.Textarea(attrs={"rows": 5}),
             "offers": forms.Textarea(attrs={"rows": 3}),

@@ -1,0 +1,64 @@
+# The commands the README documents. `make run` needs nothing but Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# The development server needs DEBUG; production sets its own environment (docker-compose.yml).
+DEV_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: help venv install run migrate demo test lint format worker beat schema check-deploy clean
+
+help:
+	@echo "make run     - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
+	@echo "make test    - the whole test suite (plus lint and migration checks)"
+	@echo "make worker  - a Celery worker (needs REDIS_URL)"
+	@echo "make beat    - the Celery beat scheduler (needs REDIS_URL)"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade --quiet pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	@touch $@
+
+venv install: $(VENV)/.installed
+
+migrate: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	$(DEV_ENV) $(BIN)/python manage.py demo_data
+
+run: demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A clusterplatform worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A clusterplatform beat --loglevel=INFO
+
+schema: install
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yml
+
+check-deploy: install
+	DEBUG=0 HTTPS=1 SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
+	  ALLOWED_HOSTS=clusters.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

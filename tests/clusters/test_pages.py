@@ -1,0 +1,168 @@
+"""Organisation pages: listing, detail privacy, create/edit permissions, publish, verify."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from clusters.models import Organisation
+
+from ..factories import OrganisationFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = reverse("clusters:organisation-list")
+
+
+def test_home_shows_figures(client, cluster):
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert response.context["clusters"] == 1
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_list_page_query_count_is_constant(client, django_assert_max_num_queries, count):
+    for i in range(count):
+        OrganisationFactory(name=f"Listed {i:02d}", sectors=["automotive", "biopharmaceuticals"])
+    # session-less anonymous request: count + page + sectors prefetch + filter form choices.
+    with django_assert_max_num_queries(8):
+        response = client.get(LIST)
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(count, 25)
+
+
+def test_list_paginates_by_25_and_keeps_filters(client):
+    for i in range(30):
+        OrganisationFactory(name=f"Cluster {i:02d}", kind="cluster")
+    OrganisationFactory(name="Lonely SME", kind="sme")
+    response = client.get(LIST, {"kind": "cluster", "page": 2})
+    page = response.context["page"]
+    assert page.paginator.count == 30
+    assert len(page.object_list) == 5
+    assert response.context["querystring"] == "kind=cluster"
+
+
+def test_list_empty_state_and_bad_filter(client):
+    response = client.get(LIST, {"q": "nothing-matches-this"})
+    assert response.status_code == 200
+    assert response.context["page"].paginator.count == 0
+    response = client.get(LIST, {"sector": "no-such-sector"})
+    assert response.status_code == 200
+    assert "sector" in response.context["filter"].form.errors
+
+
+def test_detail_hides_contact_from_anonymous_and_outsiders(client, cluster, user):
+    url = cluster.get_absolute_url()
+    body = client.get(url).content.decode()
+    assert cluster.name in body
+    assert cluster.contact_email not in body and cluster.contact_phone not in body
+    client.force_login(user)
+    body = client.get(url).content.decode()
+    assert cluster.contact_email not in body
+
+
+def test_detail_shows_contact_and_edit_to_manager(client, cluster, manager):
+    client.force_login(manager)
+    response = client.get(cluster.get_absolute_url())
+    assert response.context["can_edit"] is True
+    assert cluster.contact_email in response.content.decode()
+
+
+def test_draft_is_404_for_others(client, user):
+    draft = OrganisationFactory(status="draft")
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    client.force_login(user)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_cluster_detail_shows_eligibility_checklist(client, cluster):
+    response = client.get(cluster.get_absolute_url())
+    assert len(response.context["criteria"]) == 4
+    assert "15 members" in response.content.decode()
+
+
+def test_create_requires_login_and_makes_a_draft(client, user):
+    create = reverse("clusters:organisation-create")
+    assert client.get(create).status_code == 302
+    client.force_login(user)
+    response = client.post(
+        create, {"name": "Nordic Hydrogen Cluster", "kind": "cluster", "country": "SE"}
+    )
+    org = Organisation.objects.get(name="Nordic Hydrogen Cluster")
+    assert response.status_code == 302 and response.url == org.get_absolute_url()
+    assert org.status == "draft"
+
+
+def test_form_errors_name_the_field_and_keep_input(client, user):
+    client.force_login(user)
+    response = client.post(
+        reverse("clusters:organisation-create"),
+        {"name": "", "kind": "sme", "country": "SE", "city": "Malmö", "founded_year": "99"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"name", "founded_year"} <= set(errors)
+    assert "Malmö" in response.content.decode()
+    assert not Organisation.objects.exists()
+
+
+def test_region_must_be_in_the_country(client, user):
+    client.force_login(user)
+    region_pk = Organisation._meta.get_field("region").related_model.objects.get(code="LT01").pk
+    response = client.post(
+        reverse("clusters:organisation-create"),
+        {"name": "Mismatch", "kind": "sme", "country": "SE", "region": region_pk},
+    )
+    assert "region" in response.context["form"].errors
+
+
+def test_only_managers_and_staff_edit(client, cluster, user, manager, staff_user):
+    edit = reverse("clusters:organisation-edit", args=[cluster.slug])
+    client.force_login(user)
+    assert client.get(edit).status_code == 403
+    assert client.post(edit, {"name": "Hijacked"}).status_code == 403
+    client.force_login(manager)
+    assert client.get(edit).status_code == 200
+    client.force_login(staff_user)
+    assert client.get(edit).status_code == 200
+    cluster.refresh_from_db()
+    assert cluster.name != "Hijacked"
+
+
+def test_manager_edit_saves(client, cluster, manager):
+    client.force_login(manager)
+    edit = reverse("clusters:organisation-edit", args=[cluster.slug])
+    data = {
+        "name": cluster.name,
+        "kind": "cluster",
+        "country": "DE",
+        "city": "Munich",
+        "description": "New text",
+        "offers_topics": "testing, pilots",
+    }
+    response = client.post(edit, data)
+    assert response.status_code == 302
+    cluster.refresh_from_db()
+    assert cluster.city == "Munich"
+    assert sorted(t.name for t in cluster.offers_topics.all()) == ["pilots", "testing"]
+
+
+def test_publish_and_verify(client, manager, cluster, staff_user):
+    cluster.status = "draft"
+    cluster.save()
+    publish = reverse("clusters:organisation-publish", args=[cluster.slug])
+    verify = reverse("clusters:organisation-verify", args=[cluster.slug])
+    client.force_login(manager)
+    assert client.get(publish).status_code == 405
+    client.post(publish, {"publish": "1"})
+    assert client.post(verify).status_code == 403
+    client.force_login(staff_user)
+    client.post(verify, {"verified": "1"})
+    cluster.refresh_from_db()
+    assert cluster.status == "published" and cluster.verified
+
+
+def test_my_organisations_lists_roles(client, manager, cluster):
+    client.force_login(manager)
+    response = client.get(reverse("clusters:my-organisations"))
+    assert [r.organisation for r in response.context["roles"]] == [cluster]
