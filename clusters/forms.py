@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django_countries import countries
 
-from .models import Organisation
+from .models import Organisation, OrganisationRole
 
 PROFILE_FIELDS = [
     "name",
@@ -112,3 +112,31 @@ class OrganisationForm(forms.ModelForm):
 
     def service_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.fields}
+
+
+class MembershipForm(forms.Form):
+    """Add a member by its profile address or slug (works at any number of organisations)."""
+
+    member = forms.CharField(
+        label="Member organisation",
+        max_length=300,
+        help_text="The member's profile address on this platform, or the last part of it.",
+    )
+    joined = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, queryset=None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.queryset = queryset if queryset is not None else Organisation.objects.published()
+
+    def clean_member(self) -> Organisation:
+        value = self.cleaned_data["member"].strip().rstrip("/")
+        slug = value.rsplit("/", 1)[-1]
+        member = self.queryset.filter(slug=slug).first()
+        if member is None:
+            raise ValidationError(f"No published organisation has the address “{slug}”.")
+        return member
+
+
+class RoleForm(forms.Form):
+    email = forms.EmailField(label="E-mail address of an existing account")
+    role = forms.ChoiceField(choices=OrganisationRole.Role.choices)

@@ -11,7 +11,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .completeness import profile_completeness
-from .models import Organisation, OrganisationKind, OrganisationRole, OrganisationStatus, Topic
+from .models import (
+    Membership,
+    Organisation,
+    OrganisationKind,
+    OrganisationRole,
+    OrganisationStatus,
+    Topic,
+)
 from .rules import forget_roles
 
 TOPIC_FIELDS = ("offers_topics", "looks_for_topics")
@@ -141,3 +148,66 @@ def organisation_recompute_completeness(*, organisation_id: int) -> int | None:
         # update(): no post_save signal, so no task loop, and updated_at stays the user's.
         Organisation.objects.filter(pk=org.pk).update(completeness=score)
     return score
+
+
+@transaction.atomic
+def membership_add(*, cluster: Organisation, member: Organisation, joined=None) -> Membership:
+    """Register ``member`` in ``cluster``; the constraints give the error messages."""
+    if not cluster.is_cluster:
+        raise ValidationError({"member": "Only cluster organisations have members."})
+    membership = Membership(cluster=cluster, member=member, joined=joined)
+    try:
+        membership.full_clean()
+    except ValidationError as error:
+        # Constraint errors arrive as non-field errors; the form shows them on "member".
+        raise ValidationError({"member": error.messages}) from error
+    membership.save()
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    membership.delete()
+
+
+@transaction.atomic
+def role_grant(*, organisation: Organisation, email: str, role: str) -> OrganisationRole:
+    """Give an existing account a role (or change it); the account must exist already."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        raise ValidationError(
+            {"email": "No account uses this e-mail address; ask the person to sign up first."}
+        )
+    if role not in OrganisationRole.Role.values:
+        raise ValidationError({"role": f"Unknown role “{role}”."})
+    existing = (
+        OrganisationRole.objects.select_for_update()
+        .filter(organisation=organisation, user=user)
+        .first()
+    )
+    if existing and existing.role == OrganisationRole.Role.MANAGER != role:
+        _keep_a_manager(organisation, leaving=existing)
+    grant, _ = OrganisationRole.objects.update_or_create(
+        organisation=organisation, user=user, defaults={"role": role}
+    )
+    forget_roles(user)
+    return grant
+
+
+@transaction.atomic
+def role_revoke(*, grant: OrganisationRole) -> None:
+    if grant.role == OrganisationRole.Role.MANAGER:
+        _keep_a_manager(grant.organisation, leaving=grant)
+    grant.delete()
+
+
+def _keep_a_manager(organisation: Organisation, *, leaving: OrganisationRole) -> None:
+    """An organisation never loses its last manager: nobody could edit it any more."""
+    managers = (
+        OrganisationRole.objects.select_for_update()
+        .filter(organisation=organisation, role=OrganisationRole.Role.MANAGER)
+        .exclude(pk=leaving.pk)
+    )
+    if not managers.exists():
+        raise ValidationError({"role": "The organisation needs at least one other manager."})

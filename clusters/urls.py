@@ -18,4 +18,17 @@ urlpatterns = [
     path(
         "organisations/<slug:slug>/verify/", views.organisation_verify, name="organisation-verify"
     ),
+    path(
+        "organisations/<slug:slug>/people/", views.organisation_people, name="organisation-people"
+    ),
+    path(
+        "organisations/<slug:slug>/members/add/",
+        views.membership_add,
+        name="membership-add",
+    ),
+    path(
+        "organisations/<slug:slug>/members/<int:pk>/remove/",
+        views.membership_remove,
+        name="membership-remove",
+    ),
 ]

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
 from .eligibility import is_eligible
 from .filters import OrganisationFilterSet
-from .forms import OrganisationForm
-from .models import Organisation
+from .forms import MembershipForm, OrganisationForm, RoleForm
+from .models import Membership, Organisation, OrganisationRole
 
 PAGE_SIZE = 25
 
@@ -75,11 +76,12 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "can_edit": user.has_perm("clusters.change_organisation", org),
             "can_verify": user.has_perm("clusters.verify_organisation", org),
             "can_see_contact": user.has_perm("clusters.view_organisation_contact", org),
+            "membership_form": MembershipForm() if org.is_cluster else None,
         },
     )
 
 
-def _form_errors_from(form: OrganisationForm, error: ValidationError) -> None:
+def _form_errors_from(form: forms.Form, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
@@ -144,6 +146,84 @@ def organisation_verify(request: HttpRequest, slug: str) -> HttpResponse:
     services.organisation_verify(organisation=org, user=request.user, verified=verified)
     messages.success(request, "Marked as verified." if verified else "Verification removed.")
     return redirect(org)
+
+
+def _managed_cluster(request: HttpRequest, slug: str) -> Organisation:
+    org = _get_visible(request, slug)
+    if not request.user.has_perm("clusters.change_organisation", org):
+        raise PermissionDenied("Only the cluster's managers can change its members.")
+    return org
+
+
+@login_required
+@require_POST
+def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
+    cluster = _managed_cluster(request, slug)
+    form = MembershipForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_add(
+                cluster=cluster,
+                member=form.cleaned_data["member"],
+                joined=form.cleaned_data["joined"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{form.cleaned_data['member'].name} added as a member.")
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}".strip(": "))
+    return redirect(f"{cluster.get_absolute_url()}#members")
+
+
+@login_required
+@require_POST
+def membership_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    cluster = _managed_cluster(request, slug)
+    membership = get_object_or_404(
+        Membership.objects.select_related("member"), pk=pk, cluster=cluster
+    )
+    services.membership_remove(membership=membership)
+    messages.success(request, f"{membership.member.name} is no longer listed as a member.")
+    return redirect(f"{cluster.get_absolute_url()}#members")
+
+
+@login_required
+def organisation_people(request: HttpRequest, slug: str) -> HttpResponse:
+    """Managers give colleagues a role (manager or member) or take it away."""
+    org = _get_visible(request, slug)
+    if not request.user.has_perm("clusters.change_organisation", org):
+        raise PermissionDenied("Only the organisation's managers can manage its people.")
+    if request.method == "POST" and "revoke" in request.POST:
+        if not request.POST["revoke"].isdigit():
+            raise Http404("No such role.")
+        grant = get_object_or_404(
+            OrganisationRole.objects.select_related("user"),
+            pk=request.POST["revoke"],
+            organisation=org,
+        )
+        try:
+            services.role_revoke(grant=grant)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{grant.user} no longer has a role here.")
+        return redirect("clusters:organisation-people", slug=org.slug)
+    form = RoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.role_grant(organisation=org, **form.cleaned_data)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+        else:
+            messages.success(request, f"{grant.user} is now {grant.get_role_display()}.")
+            return redirect("clusters:organisation-people", slug=org.slug)
+    roles = org.roles.select_related("user").order_by("role", "user__email")
+    return render(
+        request, "clusters/organisation_people.html", {"org": org, "roles": roles, "form": form}
+    )
 
 
 @login_required

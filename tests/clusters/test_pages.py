@@ -166,3 +166,51 @@ def test_my_organisations_lists_roles(client, manager, cluster):
     client.force_login(manager)
     response = client.get(reverse("clusters:my-organisations"))
     assert [r.organisation for r in response.context["roles"]] == [cluster]
+
+
+def test_manager_adds_and_removes_a_member(client, cluster, manager):
+    sme = OrganisationFactory(kind="sme", name="Member SME")
+    client.force_login(manager)
+    add = reverse("clusters:membership-add", args=[cluster.slug])
+    client.post(add, {"member": f"http://testserver{sme.get_absolute_url()}"})
+    membership = cluster.memberships.get()
+    assert membership.member == sme
+    # Twice: a clear message, no second row, no 500.
+    response = client.post(add, {"member": sme.slug}, follow=True)
+    assert "already a member" in response.content.decode()
+    assert cluster.memberships.count() == 1
+    response = client.post(add, {"member": "no-such-org"}, follow=True)
+    assert "No published organisation" in response.content.decode()
+    remove = reverse("clusters:membership-remove", args=[cluster.slug, membership.pk])
+    client.post(remove)
+    assert not cluster.memberships.exists()
+
+
+def test_outsider_cannot_add_members(client, cluster, user):
+    sme = OrganisationFactory(kind="sme")
+    client.force_login(user)
+    response = client.post(
+        reverse("clusters:membership-add", args=[cluster.slug]), {"member": sme.slug}
+    )
+    assert response.status_code == 403
+    assert not cluster.memberships.exists()
+
+
+def test_people_page_grants_and_keeps_a_manager(client, cluster, manager, user):
+    people = reverse("clusters:organisation-people", args=[cluster.slug])
+    client.force_login(user)
+    assert client.get(people).status_code == 403
+    client.force_login(manager)
+    response = client.post(people, {"email": user.email.upper(), "role": "member"})
+    assert response.status_code == 302
+    assert cluster.roles.get(user=user).role == "member"
+    response = client.post(people, {"email": "nobody@example.org", "role": "member"})
+    assert "sign up first" in response.content.decode()
+    own = cluster.roles.get(user=manager)
+    response = client.post(people, {"revoke": own.pk}, follow=True)
+    assert "at least one other manager" in response.content.decode()
+    assert cluster.roles.filter(user=manager, role="manager").exists()
+    assert client.post(people, {"revoke": "abc"}).status_code == 404
+    member_role = cluster.roles.get(user=user)
+    client.post(people, {"revoke": member_role.pk})
+    assert not cluster.roles.filter(user=user).exists()
