@@ -39,7 +39,8 @@ class OrganisationFilterSet(django_filters.FilterSet):
     label = django_filters.ChoiceFilter(choices=LABEL_CHOICES, method="filter_label")
     ordering = django_filters.OrderingFilter(
         fields=(("name", "name"), ("updated_at", "updated")),
-        field_labels={"name": "Name", "updated_at": "Recently updated"},
+        choices=[("name", "Name"), ("-updated", "Recently updated")],
+        empty_label="Name (default)",
     )
 
     class Meta:

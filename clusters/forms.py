@@ -87,7 +87,7 @@ class OrganisationForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 5}),
             "offers": forms.Textarea(attrs={"rows": 3}),
             "looks_for": forms.Textarea(attrs={"rows": 3}),
-            "label_valid_until": forms.DateInput(attrs={"type": "date"}),
+            "label_valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "sectors": forms.SelectMultiple(attrs={"size": 8}),
             "technologies": forms.SelectMultiple(attrs={"size": 8}),
             "thematic_areas": forms.SelectMultiple(attrs={"size": 8}),
@@ -122,7 +122,9 @@ class MembershipForm(forms.Form):
         max_length=300,
         help_text="The member's profile address on this platform, or the last part of it.",
     )
-    joined = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    joined = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args: Any, queryset=None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

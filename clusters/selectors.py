@@ -44,14 +44,20 @@ def organisation_api_list(user) -> QuerySet[Organisation]:
 
 
 def organisation_detail(user) -> QuerySet[Organisation]:
+    """Members and clusters are listed only where the viewer may open their profiles."""
+    visible = organisations_visible_to(user).values("pk")
     return organisation_api_list(user).prefetch_related(
         Prefetch(
             "memberships",
-            queryset=Membership.objects.select_related("member").order_by("member__name"),
+            queryset=Membership.objects.filter(member__in=visible)
+            .select_related("member")
+            .order_by("member__name"),
         ),
         Prefetch(
             "member_of",
-            queryset=Membership.objects.select_related("cluster").order_by("cluster__name"),
+            queryset=Membership.objects.filter(cluster__in=visible)
+            .select_related("cluster")
+            .order_by("cluster__name"),
         ),
     )
 

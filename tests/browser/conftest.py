@@ -18,13 +18,13 @@ ARGS = [
     "--disable-sync",
 ]
 
-# Playwright's sync API runs an event loop in the test thread; the test itself touches the ORM
-# only between browser steps, never concurrently.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(monkeypatch):
+    """One browser per test: Playwright's event loop must not outlive the test, or later
+    tests would run "in an async context" and Django would refuse their ORM calls."""
+    # The sync API runs an event loop in this thread while the test also uses the ORM between
+    # browser steps (never concurrently); allowed for browser tests only.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not CHROMIUM.exists():
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail("REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
