@@ -64,6 +64,7 @@ def test_login_is_throttled_after_repeated_failures(client, settings):
     response = client.post(reverse("login"), {"username": user.email, "password": PASSWORD})
     # Locked out: even the right password is refused for the cool-off period.
     assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
