@@ -193,6 +193,10 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Country, target-country and (later) filter fields share one enum in the schema.
     "ENUM_NAME_OVERRIDES": {"CountryEnum": "django_countries.countries"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "clusterplatform.schema.drop_backend_integer_bounds",
+    ],
 }
 
 # Celery: Redis when REDIS_URL is set, otherwise an in-memory broker with eager execution so

@@ -18,6 +18,7 @@ ARGS = [
     "--disable-sync",
 ]
 
+
 @pytest.fixture
 def browser(monkeypatch):
     """One browser per test: Playwright's event loop must not outlive the test, or later

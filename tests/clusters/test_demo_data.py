@@ -12,6 +12,7 @@ from django.test import RequestFactory
 
 from clusterplatform.accounts.roles import EVENT_ORGANISER, PROGRAMME_OFFICER, STAFF
 from clusters import demo
+from clusters.demo import names, vocabulary
 from clusters.eligibility import is_eligible
 from clusters.models import (
     Membership,
@@ -53,7 +54,7 @@ def snapshot() -> dict:
                     "slug", f"{name}__code"
                 )
             )
-            for name in demo.M2M_FIELDS
+            for name in vocabulary.M2M_FIELDS
         },
         "memberships": sorted(
             Membership.objects.values_list("cluster__slug", "member__slug", "joined")
@@ -240,7 +241,7 @@ def test_different_seed_gives_different_names():
 def test_names_are_fictional():
     data = demo.build_demo_data(42, demo.DEFAULT_ORGS, demo.Reference.from_database())
     towns = {o.fields["city"] for o in data.organisations}
-    assert not {demo._ascii(t) for t in towns} & demo.REAL_PLACES
+    assert not {names.ascii_fold(t) for t in towns} & vocabulary.REAL_PLACES
     assert all(o.fields["contact_email"].endswith(".example.org") for o in data.organisations)
 
 
