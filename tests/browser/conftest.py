@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -38,6 +39,10 @@ def browser(monkeypatch):
         )
         yield browser
         browser.close()
+        # The ORM calls made while Playwright's loop ran used connections of their own
+        # (Django keys connections by async context); close them or the test database
+        # cannot be dropped at the end of the session.
+        connections.close_all()
 
 
 @pytest.fixture
