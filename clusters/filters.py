@@ -1,65 +1,152 @@
-"""One FilterSet for organisations, shared by the list page, the API and (later) exports."""
+"""One FilterSet for organisations, shared by the search page, the map, the API and exports.
+
+Unknown values are form errors that name the parameter (a 400 in the API, a message on the
+page). Multi-valued filters OR their values; different filters AND together.
+"""
 
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_countries import countries
 
+from . import search
 from .models import (
     ClusterLabel,
+    CollaborationType,
+    EmergingIndustry,
     IndustrialEcosystem,
     Organisation,
     OrganisationKind,
+    Region,
     Sector,
     Technology,
+    ThematicArea,
+    Topic,
 )
 
 LABEL_CHOICES = [*ClusterLabel.choices[1:], ("any", "Any valid label")]
+ORDERING_CHOICES = [
+    ("relevance", "Relevance"),
+    ("name", "Name"),
+    ("-updated", "Recently updated"),
+]
+
+
+class TagFilter(django_filters.ModelMultipleChoiceFilter):
+    """Organisations tagged with any of the values, as a subquery on the link table.
+
+    A join would repeat an organisation once per matching tag and need DISTINCT over the
+    whole result; ``pk IN (SELECT organisation_id ...)`` needs neither.
+    """
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        field = Organisation._meta.get_field(self.field_name)
+        links = field.remote_field.through.objects.filter(
+            **{f"{field.m2m_reverse_field_name()}__in": value}
+        )
+        return qs.filter(pk__in=links.values(field.m2m_field_name()))
+
+
+def _codes(field_name: str, queryset, label: str) -> TagFilter:
+    return TagFilter(field_name=field_name, to_field_name="code", queryset=queryset, label=label)
+
+
+class RegionCodeField(forms.ModelMultipleChoiceField):
+    """NUTS codes, case-insensitive ("de1" is DE1)."""
+
+    def clean(self, value):
+        if value:
+            value = [str(v).strip().upper() for v in value]
+        return super().clean(value)
+
+
+class RegionFilter(django_filters.ModelMultipleChoiceFilter):
+    """A NUTS code also matches every region below it: NUTS codes grow one character a level."""
+
+    field_class = RegionCodeField
+
+    def filter(self, qs: QuerySet, value) -> QuerySet:
+        if not value:
+            return qs
+        condition = Q()
+        for region in value:
+            condition |= Q(region__code__startswith=region.code)
+        return qs.filter(condition)
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
-    """Unknown values raise a form error naming the parameter (a 400 in the API)."""
-
-    q = django_filters.CharFilter(method="filter_q", label="Search")
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
     kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices)
     country = django_filters.MultipleChoiceFilter(choices=list(countries))
-    sector = django_filters.ModelMultipleChoiceFilter(
-        field_name="sectors", to_field_name="code", queryset=Sector.objects.all()
+    region = RegionFilter(
+        to_field_name="code", queryset=Region.objects.all(), label="Region (NUTS code)"
     )
-    ecosystem = django_filters.ModelMultipleChoiceFilter(
-        field_name="ecosystems",
-        to_field_name="code",
-        queryset=IndustrialEcosystem.objects.all(),
+    sector = _codes("sectors", Sector.objects.all(), "Sector")
+    ecosystem = _codes("ecosystems", IndustrialEcosystem.objects.all(), "Industrial ecosystem")
+    emerging_industry = _codes(
+        "emerging_industries", EmergingIndustry.objects.all(), "Emerging industry"
     )
-    technology = django_filters.ModelMultipleChoiceFilter(
-        field_name="technologies", to_field_name="code", queryset=Technology.objects.all()
+    technology = _codes("technologies", Technology.objects.all(), "Technology")
+    thematic_area = _codes("thematic_areas", ThematicArea.objects.all(), "Thematic area")
+    label = django_filters.ChoiceFilter(
+        choices=LABEL_CHOICES, method="filter_label", label="Cluster label"
     )
-    label = django_filters.ChoiceFilter(choices=LABEL_CHOICES, method="filter_label")
-    ordering = django_filters.OrderingFilter(
-        fields=(("name", "name"), ("updated_at", "updated")),
-        choices=[("name", "Name"), ("-updated", "Recently updated")],
-        empty_label="Name (default)",
+    offers = _codes("offers_topics", Topic.objects.all(), "Offers (topic)")
+    looks_for = _codes("looks_for_topics", Topic.objects.all(), "Looks for (topic)")
+    target_country = django_filters.MultipleChoiceFilter(
+        choices=list(countries), method="filter_target_country", label="Target country"
+    )
+    collaboration_type = _codes(
+        "collaboration_types", CollaborationType.objects.all(), "Collaboration type"
+    )
+    founded_after = django_filters.NumberFilter(
+        field_name="founded_year",
+        lookup_expr="gte",
+        label="Founded in or after",
+        min_value=1800,
+        max_value=2100,
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=ORDERING_CHOICES,
+        method="filter_ordering",
+        label="Sort by",
+        empty_label="Relevance, then name",
     )
 
     class Meta:
         model = Organisation
-        fields = ["q", "kind", "country", "sector", "ecosystem", "technology", "label"]
+        fields: list[str] = []
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        """Portable substring search; the partner-search issue replaces it with ranked FTS."""
-        for word in value.split()[:8]:
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(acronym__icontains=word)
-                | Q(description__icontains=word)
-                | Q(city__icontains=word)
-            )
-        return queryset
+        return search.search(queryset, value)
 
     def filter_label(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         valid = queryset.filter(label_valid_until__gte=timezone.localdate())
         if value == "any":
             return valid.exclude(label="")
         return valid.filter(label=value)
+
+    def filter_target_country(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        # Stored as "JP,US": two-letter codes between commas cannot match across a boundary.
+        condition = Q()
+        for code in value:
+            condition |= Q(target_countries__contains=code)
+        return queryset.filter(condition)
+
+    def filter_ordering(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset  # applied in filter_queryset, after the text search annotated relevance
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        queryset = super().filter_queryset(queryset)
+        ordering = self.form.cleaned_data.get("ordering") or "relevance"
+        has_relevance = bool(self.form.cleaned_data.get("q", "").strip())
+        if ordering == "relevance" and has_relevance:
+            return queryset.order_by("-relevance", "name", "pk")
+        if ordering == "-updated":
+            return queryset.order_by("-updated_at", "pk")
+        return queryset.order_by("name", "pk")

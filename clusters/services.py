@@ -20,6 +20,7 @@ from .models import (
     Topic,
 )
 from .rules import forget_roles
+from .search import refresh_search_vectors
 
 TOPIC_FIELDS = ("offers_topics", "looks_for_topics")
 CLUSTER_ONLY_FIELDS = ("member_count", "staff_fte", "label", "label_valid_until")
@@ -93,6 +94,8 @@ def _save(org: Organisation, m2m: Mapping[str, Any]) -> None:
     org.save()
     for name, value in m2m.items():
         getattr(org, name).set(value)
+    # Searchable at once, inside this transaction (the on-commit refresh is then skipped).
+    refresh_search_vectors([org.pk])
 
 
 @transaction.atomic

@@ -21,6 +21,7 @@ from ..models import (
     OrganisationRole,
     OrganisationStatus,
 )
+from ..search import refresh_search_vectors
 from ..services import TOPIC_FIELDS, topics_from_names
 from .generate import DemoData, Reference, build_demo_data
 from .vocabulary import (
@@ -59,6 +60,8 @@ def load_demo_data(seed: int = DEFAULT_SEED, orgs: int = DEFAULT_ORGS) -> LoadRe
         _upsert_memberships(data, ids, result)
         _upsert_roles(data, ids, users, result)
         _store_completeness(list(ids.values()), result)
+        # bulk_create skips signals: rebuild the search documents of the whole set at once.
+        refresh_search_vectors(ids.values())
     return result
 
 
