@@ -27,7 +27,7 @@ CLUSTER_ONLY_FIELDS = ("member_count", "staff_fte", "label", "label_valid_until"
 SME_ONLY_FIELDS = ("size_class", "turnover_band")
 # Fields a profile form or API client may never set: the platform owns them.
 # Page paths under /organisations/ that a slug must not shadow.
-RESERVED_SLUGS = frozenset({"new", "mine"})
+RESERVED_SLUGS = frozenset({"new", "mine", "map"})
 PROTECTED_FIELDS = frozenset(
     {"slug", "status", "verified", "verified_at", "verified_by", "published_at", "completeness"}
 )

@@ -1,12 +1,21 @@
 from django.urls import path
 
-from . import views
+from . import map_views, saved_search_views, views
 
 app_name = "clusters"
 
 urlpatterns = [
     path("organisations/", views.organisation_list, name="organisation-list"),
     path("organisations/new/", views.organisation_create, name="organisation-create"),
+    path("organisations/map/", map_views.organisation_map, name="organisation-map"),
+    path("searches/", saved_search_views.saved_search_list, name="saved-search-list"),
+    path("searches/new/", saved_search_views.saved_search_create, name="saved-search-create"),
+    path("searches/<int:pk>/", saved_search_views.saved_search_update, name="saved-search-update"),
+    path(
+        "searches/<int:pk>/delete/",
+        saved_search_views.saved_search_delete,
+        name="saved-search-delete",
+    ),
     path("organisations/mine/", views.my_organisations, name="my-organisations"),
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation-detail"),
     path("organisations/<slug:slug>/edit/", views.organisation_edit, name="organisation-edit"),
