@@ -142,6 +142,8 @@ STORAGES = {
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Absolute links in e-mails (digests, notifications) point here.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Cluster Platform <noreply@localhost>")
 
 # Security: safe defaults everywhere, HTTPS-only settings switched on by HTTPS=1 in production.

@@ -10,6 +10,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.text import slugify
 from django_countries import countries
 
 from . import search
@@ -65,6 +66,19 @@ class RegionCodeField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
+class TopicCodeField(forms.ModelMultipleChoiceField):
+    """Topics by code or by name: "Additive manufacturing" finds additive-manufacturing."""
+
+    def clean(self, value):
+        if value:
+            value = [slugify(str(v)) for v in value]
+        return super().clean(value)
+
+
+class TopicFilter(TagFilter):
+    field_class = TopicCodeField
+
+
 class RegionFilter(django_filters.ModelMultipleChoiceFilter):
     """A NUTS code also matches every region below it: NUTS codes grow one character a level."""
 
@@ -96,8 +110,18 @@ class OrganisationFilterSet(django_filters.FilterSet):
     label = django_filters.ChoiceFilter(
         choices=LABEL_CHOICES, method="filter_label", label="Cluster label"
     )
-    offers = _codes("offers_topics", Topic.objects.all(), "Offers (topic)")
-    looks_for = _codes("looks_for_topics", Topic.objects.all(), "Looks for (topic)")
+    offers = TopicFilter(
+        field_name="offers_topics",
+        to_field_name="code",
+        queryset=Topic.objects.all(),
+        label="Offers",
+    )
+    looks_for = TopicFilter(
+        field_name="looks_for_topics",
+        to_field_name="code",
+        queryset=Topic.objects.all(),
+        label="Looks for",
+    )
     target_country = django_filters.MultipleChoiceFilter(
         choices=list(countries), method="filter_target_country", label="Target country"
     )

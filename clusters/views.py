@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import selectors, services
+from . import facets, selectors, services
 from .eligibility import is_eligible
 from .filters import OrganisationFilterSet
 from .forms import MembershipForm, OrganisationForm, RoleForm
@@ -41,20 +41,32 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def organisation_list(request: HttpRequest) -> HttpResponse:
-    filterset = OrganisationFilterSet(
-        request.GET or None, queryset=selectors.organisation_list(request.user)
-    )
-    qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
-    if filterset.is_bound and not filterset.is_valid():
-        qs = qs.none()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    """Partner search: filters, facets, removable filter chips, htmx updates of the results.
+
+    The URL always holds the whole search (htmx pushes it), so a result can be shared.
+    """
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "clusters/organisation_list.html",
-        {"filter": filterset, "page": page, "querystring": query.urlencode()},
-    )
+    visible = selectors.organisation_list(request.user)
+    filterset = OrganisationFilterSet(request.GET or None, queryset=visible)
+    valid = not filterset.is_bound or filterset.is_valid()
+    result = filterset.qs if valid else visible.none()
+    page = Paginator(result, PAGE_SIZE).get_page(request.GET.get("page"))
+    chips = facets.active_filters(filterset, query) if valid else []
+    suggestion = None
+    if valid and chips and not page.paginator.count:
+        suggestion = facets.narrowest_filter(visible, query, chips)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "querystring": query.urlencode(),
+        "facets": facets.facet_counts(result, query) if page.paginator.count else {},
+        "chips": chips,
+        "suggestion": suggestion,
+    }
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "clusters/includes/search_results.html", context)
+    return render(request, "clusters/organisation_list.html", context)
 
 
 def _get_visible(request: HttpRequest, slug: str, queryset=None) -> Organisation:

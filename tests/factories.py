@@ -7,6 +7,7 @@ from django.utils.text import slugify
 
 from clusterplatform.accounts.models import User
 from clusters.models import Membership, Organisation, OrganisationRole, Sector
+from clusters.search import refresh_search_vectors
 
 PASSWORD = "a-Strong-password-42"
 
@@ -48,6 +49,12 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     def sectors(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.sectors.set(Sector.objects.filter(code__in=extracted))
+
+    @factory.post_generation
+    def _search_document(obj, create, extracted, **kwargs):
+        # Tests run inside a transaction that never commits: build the document now.
+        if create:
+            refresh_search_vectors([obj.pk])
 
     @staticmethod
     def add_person(org: Organisation, role: str = "manager", user: User | None = None) -> User:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from clusters.models import Organisation
+from clusters.models import IndustrialEcosystem, Organisation
 
 from ..factories import OrganisationFactory
 
@@ -21,12 +21,33 @@ def test_home_shows_figures(client, cluster):
 
 
 @pytest.mark.parametrize("count", [5, 50])
-def test_list_page_query_count_is_constant(client, django_assert_max_num_queries, count):
+@pytest.mark.parametrize(
+    ("params", "bound"),
+    [
+        ({}, 13),
+        # + validating the sector and ecosystem values, one query each
+        (
+            {
+                "q": "Listed",
+                "sector": "automotive",
+                "ecosystem": "mobility-transport-automotive",
+                "kind": "sme",
+            },
+            15,
+        ),
+    ],
+)
+def test_list_page_query_count_is_constant(
+    client, django_assert_max_num_queries, count, params, bound
+):
     for i in range(count):
-        OrganisationFactory(name=f"Listed {i:02d}", sectors=["automotive", "biopharmaceuticals"])
-    # session-less anonymous request: count + page + sectors prefetch + filter form choices.
-    with django_assert_max_num_queries(8):
-        response = client.get(LIST)
+        org = OrganisationFactory(
+            name=f"Listed {i:02d}", sectors=["automotive", "biopharmaceuticals"]
+        )
+        org.ecosystems.add(IndustrialEcosystem.objects.get(code="mobility-transport-automotive"))
+    # Anonymous: count, page, sectors prefetch, 4 facet counts, 6 taxonomy pickers.
+    with django_assert_max_num_queries(bound):
+        response = client.get(LIST, params)
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == min(count, 25)
 
