@@ -40,6 +40,16 @@ class ActiveFilter:
     remove_url: str
 
 
+def search_query(params: QueryDict) -> QueryDict:
+    """The search as it matters: non-blank values only, without the page number."""
+    query = QueryDict(mutable=True)
+    for key, values in params.lists():
+        kept = [v for v in values if v.strip()]
+        if kept and key != "page":
+            query.setlist(key, kept)
+    return query
+
+
 def toggled(query: QueryDict, param: str, value: str) -> str:
     """The querystring with ``value`` added to or removed from ``param`` (page reset)."""
     new = query.copy()

@@ -36,12 +36,40 @@ ORDERING_CHOICES = [
 ]
 
 
+def _present(values) -> list[str]:
+    """Drop blank entries: an empty text box or ``?sector=`` means "no filter", not an error."""
+    return [str(v).strip() for v in values or [] if str(v).strip()]
+
+
+class CodesField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        return super().clean(_present(value))
+
+
+class RegionCodeField(CodesField):
+    """NUTS codes, case-insensitive ("de1" is DE1)."""
+
+    def clean(self, value):
+        return super().clean([v.upper() for v in _present(value)])
+
+
+class ChoicesField(forms.MultipleChoiceField):
+    def clean(self, value):
+        return super().clean(_present(value))
+
+
+class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    field_class = ChoicesField
+
+
 class TagFilter(django_filters.ModelMultipleChoiceFilter):
     """Organisations tagged with any of the values, as a subquery on the link table.
 
     A join would repeat an organisation once per matching tag and need DISTINCT over the
     whole result; ``pk IN (SELECT organisation_id ...)`` needs neither.
     """
+
+    field_class = CodesField
 
     def filter(self, qs: QuerySet, value) -> QuerySet:
         if not value:
@@ -57,22 +85,11 @@ def _codes(field_name: str, queryset, label: str) -> TagFilter:
     return TagFilter(field_name=field_name, to_field_name="code", queryset=queryset, label=label)
 
 
-class RegionCodeField(forms.ModelMultipleChoiceField):
-    """NUTS codes, case-insensitive ("de1" is DE1)."""
-
-    def clean(self, value):
-        if value:
-            value = [str(v).strip().upper() for v in value]
-        return super().clean(value)
-
-
-class TopicCodeField(forms.ModelMultipleChoiceField):
+class TopicCodeField(CodesField):
     """Topics by code or by name: "Additive manufacturing" finds additive-manufacturing."""
 
     def clean(self, value):
-        if value:
-            value = [slugify(str(v)) for v in value]
-        return super().clean(value)
+        return super().clean([slugify(v) for v in _present(value)])
 
 
 class TopicFilter(TagFilter):
@@ -95,8 +112,8 @@ class RegionFilter(django_filters.ModelMultipleChoiceFilter):
 
 class OrganisationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
-    kind = django_filters.MultipleChoiceFilter(choices=OrganisationKind.choices)
-    country = django_filters.MultipleChoiceFilter(choices=list(countries))
+    kind = MultipleChoiceFilter(choices=OrganisationKind.choices, label="Kind")
+    country = MultipleChoiceFilter(choices=list(countries), label="Country")
     region = RegionFilter(
         to_field_name="code", queryset=Region.objects.all(), label="Region (NUTS code)"
     )
@@ -122,7 +139,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         queryset=Topic.objects.all(),
         label="Looks for",
     )
-    target_country = django_filters.MultipleChoiceFilter(
+    target_country = MultipleChoiceFilter(
         choices=list(countries), method="filter_target_country", label="Target country"
     )
     collaboration_type = _codes(

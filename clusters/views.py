@@ -45,10 +45,9 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
 
     The URL always holds the whole search (htmx pushes it), so a result can be shared.
     """
-    query = request.GET.copy()
-    query.pop("page", None)
+    query = facets.search_query(request.GET)
     visible = selectors.organisation_list(request.user)
-    filterset = OrganisationFilterSet(request.GET or None, queryset=visible)
+    filterset = OrganisationFilterSet(query or None, queryset=visible)
     valid = not filterset.is_bound or filterset.is_valid()
     result = filterset.qs if valid else visible.none()
     page = Paginator(result, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -65,8 +64,16 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "suggestion": suggestion,
     }
     if request.htmx and request.htmx.target == "results":
-        return render(request, "clusters/includes/search_results.html", context)
-    return render(request, "clusters/organisation_list.html", context)
+        response = render(request, "clusters/includes/search_results.html", context)
+    else:
+        response = render(request, "clusters/organisation_list.html", context)
+    if request.htmx:
+        # The address bar shows the search without empty fields: short, shareable URLs.
+        shown = query.copy()
+        if page.number > 1:
+            shown["page"] = str(page.number)
+        response["HX-Push-Url"] = f"{request.path}?{shown.urlencode()}" if shown else request.path
+    return response
 
 
 def _get_visible(request: HttpRequest, slug: str, queryset=None) -> Organisation:

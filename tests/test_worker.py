@@ -22,7 +22,7 @@ def _close_worker_connections(**kwargs) -> None:
     connections.close_all()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_completeness_task_runs_in_a_real_worker():
     org = OrganisationFactory(name="Worker Test Org", city="Ghent", website="https://w.example.org")
     Organisation.objects.filter(pk=org.pk).update(completeness=0)

@@ -6,7 +6,10 @@ import pytest
 
 from ..factories import PASSWORD, OrganisationFactory, UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def test_manager_edits_profile_in_a_real_browser(live_server, page):

@@ -345,3 +345,12 @@ class TestSearchPage:
         body = client.get(self.url, {"q": "Private"}).content.decode()
         assert "Private Contact Org" in body
         assert org.contact_email not in body and org.contact_phone not in body
+
+
+def test_blank_fields_are_no_filter(client, api_client):
+    OrganisationFactory(name="Anything")
+    params = {"q": "", "region": "", "sector": "", "offers": "", "kind": "", "founded_after": ""}
+    assert api_client.get(API, params).json()["count"] == 1
+    response = client.get(reverse("clusters:organisation-list"), params)
+    assert response.context["page"].paginator.count == 1
+    assert response.context["querystring"] == ""
