@@ -8,6 +8,7 @@ Redis the Celery broker, result backend and cache.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -215,7 +216,13 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Weekly e-mail digests of saved searches; idempotent (one per search and ISO week).
+    "saved-search-digests": {
+        "task": "clusters.tasks.send_saved_search_digests",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+}
 
 LOGGING = {
     "version": 1,

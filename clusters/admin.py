@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.db import models
+from django.utils import timezone
 
 from .models import (
     SME,
@@ -13,6 +14,8 @@ from .models import (
     Organisation,
     OrganisationRole,
     Region,
+    SavedSearch,
+    SavedSearchDigest,
     Sector,
     Technology,
     ThematicArea,
@@ -84,6 +87,13 @@ class OrganisationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [RoleInline, MembershipInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Digests and "new" lists look at published_at: publishing here must set it too.
+        if obj.status == Organisation.Status.PUBLISHED and obj.published_at is None:
+            obj.published_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
     date_hierarchy = "updated_at"
 
 
@@ -113,3 +123,35 @@ class OrganisationRoleAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "organisation__name")
     raw_id_fields = ("user", "organisation")
     list_select_related = ("user", "organisation")
+
+
+class SavedSearchDigestInline(admin.TabularInline):
+    model = SavedSearchDigest
+    extra = 0
+    fields = ("week", "sent_at", "organisation_count")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "digest", "created_at")
+    list_filter = ("digest",)
+    search_fields = ("user__email", "name")
+    raw_id_fields = ("user",)
+    list_select_related = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+    inlines = [SavedSearchDigestInline]
+
+
+@admin.register(SavedSearchDigest)
+class SavedSearchDigestAdmin(admin.ModelAdmin):
+    list_display = ("saved_search", "week", "sent_at", "organisation_count")
+    search_fields = ("saved_search__user__email", "saved_search__name")
+    raw_id_fields = ("saved_search",)
+    list_select_related = ("saved_search",)
+    date_hierarchy = "week"

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from . import facets, selectors, services
+from . import facets, saved_searches, selectors, services
 from .eligibility import is_eligible
 from .filters import OrganisationFilterSet
 from .forms import MembershipForm, OrganisationForm, RoleForm
@@ -62,6 +62,9 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "facets": facets.facet_counts(result, query) if page.paginator.count else {},
         "chips": chips,
         "suggestion": suggestion,
+        "saved_search": saved_searches.find_saved(user=request.user, query=query)
+        if valid and query
+        else None,
     }
     if request.htmx and request.htmx.target == "results":
         response = render(request, "clusters/includes/search_results.html", context)

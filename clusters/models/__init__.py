@@ -43,3 +43,6 @@ __all__ = [
     "Topic",
     "TurnoverBand",
 ]
+from .searches import SavedSearch, SavedSearchDigest
+
+__all__ += ["SavedSearch", "SavedSearchDigest"]

@@ -354,3 +354,15 @@ def test_blank_fields_are_no_filter(client, api_client):
     response = client.get(reverse("clusters:organisation-list"), params)
     assert response.context["page"].paginator.count == 1
     assert response.context["querystring"] == ""
+
+
+def test_search_page_offers_to_save_and_then_shows_it_saved(client, user):
+    OrganisationFactory(kind="cluster", country="DE")
+    url = reverse("clusters:organisation-list")
+    anonymous = client.get(url, {"kind": "cluster"}).content.decode()
+    assert "Log in to save this search" in anonymous
+    client.force_login(user)
+    assert "Save this search" in client.get(url, {"kind": "cluster"}).content.decode()
+    client.post(reverse("clusters:saved-search-create"), {"query": "kind=cluster", "digest": "1"})
+    body = client.get(url, {"kind": "cluster"}).content.decode()
+    assert "You saved this search as" in body
