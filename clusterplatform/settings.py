@@ -162,6 +162,8 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 COUNTRIES_OVERRIDE = {"XK": "Kosovo"}
+# Optional NUTS-2 geometry for the map's region view (see static/vendor/geo/README.md).
+NUTS2_GEOMETRY_FILE = env("NUTS2_GEOMETRY_FILE", default="")
 COUNTRIES_FIRST = []
 
 REST_FRAMEWORK = {
