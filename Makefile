@@ -5,14 +5,20 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # The development server needs DEBUG; production sets its own environment (docker-compose.yml).
 DEV_ENV := DEBUG=$${DEBUG:-1}
+# `make bench` works in a database of its own, never in DATABASE_URL's (a developer's data).
+BENCH_DB ?= clusterplatform_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+BENCH_ORGS ?= 100000
+BENCH_ENV := DEBUG=0 DATABASE_URL=$(BENCH_DATABASE_URL)
 
-.PHONY: help venv install run migrate demo test lint format worker beat schema check-deploy clean
+.PHONY: help venv install run migrate demo test lint format worker beat schema check-deploy clean bench
 
 help:
 	@echo "make run     - install, migrate, load demo data, serve on http://127.0.0.1:$(PORT)"
 	@echo "make test    - the whole test suite (plus lint and migration checks)"
 	@echo "make worker  - a Celery worker (needs REDIS_URL)"
 	@echo "make beat    - the Celery beat scheduler (needs REDIS_URL)"
+	@echo "make bench   - search latency on 100,000 synthetic organisations (PostgreSQL, own database)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +65,12 @@ schema: install
 check-deploy: install
 	DEBUG=0 HTTPS=1 SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))") \
 	  ALLOWED_HOSTS=clusters.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# JSON on stdout, progress on stderr: make -s bench > bench.json; BENCH_ARGS="--repeat 10".
+bench: install
+	@createdb -h 127.0.0.1 -U postgres $(BENCH_DB) 2>/dev/null || true
+	@$(BENCH_ENV) $(BIN)/python manage.py migrate --no-input --verbosity 0
+	@$(BENCH_ENV) $(BIN)/python manage.py bench_search --orgs $(BENCH_ORGS) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
