@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import forms
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -91,30 +92,78 @@ def _facet(query: QueryDict, param: str, rows, labels: dict[str, str]) -> list[F
     return values
 
 
-def facet_counts(result: QuerySet, query: QueryDict) -> dict[str, list[FacetValue]]:
-    """Counts by kind, country, sector and valid label within the current result: 4 queries."""
-    ids = result.order_by().values("pk")
+GROUPED_COUNTS_SQL = """
+SELECT GROUPING(kind), GROUPING(country), GROUPING(valid_label),
+       kind, country, valid_label, COUNT(*)
+FROM (
+    SELECT kind, country,
+           CASE WHEN label <> '' AND label_valid_until >= %s THEN label END AS valid_label
+    FROM clusters_organisation WHERE id IN ({ids})
+) AS result
+GROUP BY GROUPING SETS ((kind), (country), (valid_label), ())
+"""
+
+
+def _grouped_counts(ids: QuerySet) -> tuple[int, list, list, list]:
+    """Total, kinds, countries and valid labels of the result in one pass (PostgreSQL)."""
+    sql, params = ids.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(GROUPED_COUNTS_SQL.format(ids=sql), [timezone.localdate(), *params])
+        rows = cursor.fetchall()
+    total, kinds, countries_, labels = 0, [], [], []
+    for g_kind, g_country, g_label, kind, country, label, n in rows:
+        if g_kind and g_country and g_label:
+            total = n
+        elif not g_kind:
+            kinds.append((kind, n))
+        elif not g_country:
+            countries_.append((country, n))
+        elif label is not None:
+            labels.append((label, n))
+    by_count = lambda row: (-row[1], row[0])  # noqa: E731
+    return (
+        total,
+        sorted(kinds, key=by_count),
+        sorted(countries_, key=by_count),
+        sorted(labels, key=by_count),
+    )
+
+
+def _counts_portably(ids: QuerySet) -> tuple[int, list, list, list]:
     base = Organisation.objects.filter(pk__in=ids).order_by()
-    kinds = base.values_list("kind").annotate(n=Count("pk")).order_by("-n", "kind")
-    country_rows = (
-        base.values_list("country").annotate(n=Count("pk")).order_by("-n", "country")[:FACET_SIZE]
+    grouped = lambda field: list(  # noqa: E731
+        base.values_list(field).annotate(n=Count("pk")).order_by("-n", field)
     )
     labels = (
         base.filter(label_valid_until__gte=timezone.localdate())
         .exclude(label="")
         .values_list("label")
         .annotate(n=Count("pk"))
-        .order_by("-n")
+        .order_by("-n", "label")
     )
-    sector_links = Organisation.sectors.through.objects.filter(organisation_id__in=ids)
+    return base.count(), grouped("kind"), grouped("country"), list(labels)
+
+
+def facet_counts(result: QuerySet, query: QueryDict) -> tuple[int, dict[str, list[FacetValue]]]:
+    """The result's size and its counts by kind, country, sector and valid label.
+
+    PostgreSQL: two queries (one GROUPING SETS pass, one over the sector links), and the total
+    replaces the paginator's COUNT. Elsewhere: one query per facet.
+    """
+    ids = result.order_by().values("pk")
+    counts = _grouped_counts if connection.vendor == "postgresql" else _counts_portably
+    total, kinds, country_rows, labels = counts(ids)
+    if not total:
+        return 0, {}
     sector_rows = list(
-        sector_links.values_list("sector__code", "sector__name")
+        Organisation.sectors.through.objects.filter(organisation_id__in=ids)
+        .values_list("sector__code", "sector__name")
         .annotate(n=Count("organisation_id"))
         .order_by("-n", "sector__name")[:FACET_SIZE]
     )
-    return {
+    return total, {
         "kind": _facet(query, "kind", kinds, dict(OrganisationKind.choices)),
-        "country": _facet(query, "country", country_rows, dict(countries)),
+        "country": _facet(query, "country", country_rows[:FACET_SIZE], dict(countries)),
         "sector": _facet(
             query,
             "sector",

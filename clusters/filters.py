@@ -28,6 +28,18 @@ from .models import (
     Topic,
 )
 
+
+class FrozenChoices(tuple):
+    """Choices that every FilterSet shares instead of deep-copying: 250 countries, copied for
+    each of two filters on every request, cost ~7 ms (measured with make bench)."""
+
+    def __deepcopy__(self, memo) -> FrozenChoices:
+        return self
+
+
+COUNTRY_CHOICES = FrozenChoices(countries)
+
+
 LABEL_CHOICES = [*ClusterLabel.choices[1:], ("any", "Any valid label")]
 ORDERING_CHOICES = [
     ("relevance", "Relevance"),
@@ -59,7 +71,14 @@ class ChoicesField(forms.MultipleChoiceField):
 
 
 class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
+    """Plain column values: no join, so no duplicates, so no DISTINCT over the whole result
+    (django-filter's default, which sorted every matching row on each request)."""
+
     field_class = ChoicesField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)
 
 
 class TagFilter(django_filters.ModelMultipleChoiceFilter):
@@ -75,8 +94,10 @@ class TagFilter(django_filters.ModelMultipleChoiceFilter):
         if not value:
             return qs
         field = Organisation._meta.get_field(self.field_name)
+        # The ids the form already fetched, not a subquery: the planner then estimates the
+        # number of links right and picks a hash join instead of a slow nested loop.
         links = field.remote_field.through.objects.filter(
-            **{f"{field.m2m_reverse_field_name()}__in": value}
+            **{f"{field.m2m_reverse_field_name()}_id__in": [term.pk for term in value]}
         )
         return qs.filter(pk__in=links.values(field.m2m_field_name()))
 
@@ -113,7 +134,7 @@ class RegionFilter(django_filters.ModelMultipleChoiceFilter):
 class OrganisationFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
     kind = MultipleChoiceFilter(choices=OrganisationKind.choices, label="Kind")
-    country = MultipleChoiceFilter(choices=list(countries), label="Country")
+    country = MultipleChoiceFilter(choices=COUNTRY_CHOICES, label="Country")
     region = RegionFilter(
         to_field_name="code", queryset=Region.objects.all(), label="Region (NUTS code)"
     )
@@ -140,7 +161,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         label="Looks for",
     )
     target_country = MultipleChoiceFilter(
-        choices=list(countries), method="filter_target_country", label="Target country"
+        choices=COUNTRY_CHOICES, method="filter_target_country", label="Target country"
     )
     collaboration_type = _codes(
         "collaboration_types", CollaborationType.objects.all(), "Collaboration type"
@@ -162,6 +183,23 @@ class OrganisationFilterSet(django_filters.FilterSet):
     class Meta:
         model = Organisation
         fields: list[str] = []
+
+    # Vocabularies the search page offers as pick lists (regions and topics are typed).
+    PICKERS = (
+        "sector",
+        "ecosystem",
+        "emerging_industry",
+        "technology",
+        "thematic_area",
+        "collaboration_type",
+    )
+
+    def prepare_pickers(self) -> None:
+        """Fetch each pick list once: a template loop over a ModelChoiceIterator would run
+        a COUNT and a SELECT per list."""
+        for name in self.PICKERS:
+            field = self.form.fields[name]
+            field.choices = list(iter(field.choices))  # iter(): no COUNT before the SELECT
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.search(queryset, value)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest, Lower
+from django.db.models.functions import Lower
 
 CONFIG = "english"
 # How strongly a typo-tolerant name match counts against a full-text match (0..1 each).
@@ -102,16 +102,17 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
     if is_postgres():
         query = SearchQuery(text, config=CONFIG, search_type="websearch")
         lowered = text.lower()
+        # A full-text hit is ranked by ts_rank alone; the trigram similarity (the costly
+        # part) is computed only for names that matched through typo tolerance.
+        score = Case(
+            When(search_vector=query, then=SearchRank(F("search_vector"), query)),
+            default=TrigramWordSimilarity(Value(lowered), "lower_name") * TRIGRAM_WEIGHT,
+            output_field=FloatField(),
+        )
         return (
             queryset.annotate(lower_name=Lower("name"))
             .filter(Q(search_vector=query) | Q(lower_name__trigram_word_similar=lowered))
-            .annotate(
-                relevance=exact
-                + Greatest(
-                    SearchRank(F("search_vector"), query),
-                    TrigramWordSimilarity(Value(lowered), "lower_name") * TRIGRAM_WEIGHT,
-                )
-            )
+            .annotate(relevance=exact + score)
         )
     words = text.split()[:8]
     for word in words:

@@ -50,7 +50,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     filterset = OrganisationFilterSet(query or None, queryset=visible)
     valid = not filterset.is_bound or filterset.is_valid()
     result = filterset.qs if valid else visible.none()
-    page = Paginator(result, PAGE_SIZE).get_page(request.GET.get("page"))
+    total, facet_values = facets.facet_counts(result, query) if valid else (0, {})
+    paginator = Paginator(result, PAGE_SIZE)
+    paginator.count = total  # counted with the facets: no second COUNT over the result
+    page = paginator.get_page(request.GET.get("page"))
     chips = facets.active_filters(filterset, query) if valid else []
     suggestion = None
     if valid and chips and not page.paginator.count:
@@ -59,7 +62,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "querystring": query.urlencode(),
-        "facets": facets.facet_counts(result, query) if page.paginator.count else {},
+        "facets": facet_values,
         "chips": chips,
         "suggestion": suggestion,
         "saved_search": saved_searches.find_saved(user=request.user, query=query)
@@ -69,6 +72,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     if request.htmx and request.htmx.target == "results":
         response = render(request, "clusters/includes/search_results.html", context)
     else:
+        filterset.prepare_pickers()
         response = render(request, "clusters/organisation_list.html", context)
     if request.htmx:
         # The address bar shows the search without empty fields: short, shareable URLs.

@@ -211,7 +211,22 @@ class Organisation(models.Model):
                 violation_error_message="A cluster label needs a valid-until date.",
             ),
         ]
-        indexes = [models.Index(fields=["kind", "status", "country"])]
+        indexes = [
+            models.Index(fields=["kind", "status", "country"]),
+            # Measured with `make bench` (100,000 rows): ORDER BY name LIMIT 25 over published
+            # profiles reads 25 index entries instead of sorting every match...
+            models.Index(
+                fields=["name", "id"],
+                condition=models.Q(status="published"),
+                name="org_published_name",
+            ),
+            # ...and the label filter reads labelled profiles only.
+            models.Index(
+                fields=["label_valid_until", "label"],
+                condition=models.Q(status="published") & ~models.Q(label=""),
+                name="org_valid_label",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
