@@ -98,6 +98,27 @@ class TestRead:
         assert len(response.json()["results"]) == page_size
 
 
+class TestPagination:
+    def test_pages_carry_the_total_and_the_links(self, api_client):
+        for i in range(7):
+            OrganisationFactory(name=f"Paged {i}")
+        first = api_client.get(LIST, {"page_size": 3}).json()
+        assert first["count"] == 7 and len(first["results"]) == 3 and first["next"]
+        last = api_client.get(LIST, {"page_size": 3, "page": 3}).json()
+        assert last["count"] == 7 and [r["name"] for r in last["results"]] == ["Paged 6"]
+        assert last["next"] is None
+
+    @pytest.mark.parametrize("page", ["4", "0", "-1", "abc"])
+    def test_a_page_that_does_not_exist_is_a_404(self, api_client, page):
+        for i in range(7):
+            OrganisationFactory(name=f"Paged {i}")
+        assert api_client.get(LIST, {"page_size": 3, "page": page}).status_code == 404
+
+    def test_an_empty_result_is_an_empty_first_page(self, api_client):
+        data = api_client.get(LIST, {"q": "nothing-at-all"}).json()
+        assert data["count"] == 0 and data["results"] == []
+
+
 class TestWrite:
     def test_create_makes_a_draft_managed_by_the_creator(self, api_client, user):
         api_client.force_authenticate(user)
