@@ -77,6 +77,22 @@ class TestRelevance:
         refresh_search_vectors()
         assert names({"q": region.name}) == ["Vilnius Lasers"]
 
+    def test_renaming_a_region_or_topic_updates_the_documents(
+        self, django_capture_on_commit_callbacks
+    ):
+        region = Region.objects.get(code="LT011")
+        org = OrganisationFactory(name="Renamed Region Org", country="LT", region=region)
+        org.offers_topics.set(topics_from_names(["glassblowing"]))
+        refresh_search_vectors([org.pk])
+        with django_capture_on_commit_callbacks(execute=True):
+            region.name = "Zorblax County"
+            region.save()
+            topic = org.offers_topics.get()
+            topic.name = "Quasicrystal growth"
+            topic.save()
+        assert names({"q": "Zorblax"}) == ["Renamed Region Org"]
+        assert names({"q": "quasicrystal"}) == ["Renamed Region Org"]
+
     @pytest.mark.parametrize("typo", ["fotonics", "Photonicz", "photnics valley"])
     def test_typo_in_a_name_still_finds_it(self, typo):
         OrganisationFactory(name="Photonics Valley", description="Lasers and optics.")
