@@ -18,7 +18,8 @@ help:
 	@echo "make test    - the whole test suite (plus lint and migration checks)"
 	@echo "make worker  - a Celery worker (needs REDIS_URL)"
 	@echo "make beat    - the Celery beat scheduler (needs REDIS_URL)"
-	@echo "make bench   - search latency on 100,000 synthetic organisations (PostgreSQL, own database)"
+	@echo "make bench   - search latency on 100,000 synthetic organisations (PostgreSQL, own database),"
+	@echo "               then partner suggestions: speed at 10,000/100,000 and quality (bench_suggestions)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +36,7 @@ migrate: install
 
 demo: migrate
 	$(DEV_ENV) $(BIN)/python manage.py demo_data
+	$(DEV_ENV) $(BIN)/python manage.py recompute_suggestions
 
 run: demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -71,6 +73,7 @@ bench: install
 	@createdb -h 127.0.0.1 -U postgres $(BENCH_DB) 2>/dev/null || true
 	@$(BENCH_ENV) $(BIN)/python manage.py migrate --no-input --verbosity 0
 	@$(BENCH_ENV) $(BIN)/python manage.py bench_search --orgs $(BENCH_ORGS) $(BENCH_ARGS)
+	@$(BENCH_ENV) $(BIN)/python manage.py bench_suggestions $(BENCH_SUGGESTIONS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

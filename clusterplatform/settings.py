@@ -224,6 +224,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "clusters.tasks.send_saved_search_digests",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Nightly full recompute of partner suggestions (joins a run already in progress).
+    "suggestions-nightly": {
+        "task": "matchmaking.tasks.nightly_recompute",
+        "schedule": crontab(minute=30, hour=2),
+    },
 }
 
 LOGGING = {

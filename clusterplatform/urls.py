@@ -6,6 +6,7 @@ from clusters import views as cluster_views
 urlpatterns = [
     path("", cluster_views.home, name="home"),
     path("", include("clusters.urls")),
+    path("", include("matchmaking.urls")),
     path("accounts/", include("clusterplatform.accounts.urls")),
     path("api/", include(("clusterplatform.api", "api"), namespace="api")),
     path("admin/", admin.site.urls),

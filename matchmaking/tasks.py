@@ -1,0 +1,23 @@
+"""Celery tasks for suggestions: thin, idempotent, acknowledged after they finish."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def recompute_all(run_id: int) -> int:
+    """Full recompute of one SuggestionRun; a rerun of a finished run does nothing."""
+    return services.run_full_recompute(run_id).done
+
+
+@shared_task(acks_late=True)
+def recompute_organisation(organisation_id: int) -> int:
+    return services.recompute_organisation(organisation_id)
+
+
+@shared_task(acks_late=True)
+def nightly_recompute() -> int:
+    """Celery beat, nightly: start a full run unless one is already queued or running."""
+    run, _created = services.start_full_recompute()
+    return run.pk
