@@ -129,3 +129,53 @@ class SuggestionFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} {self.get_action_display().lower()} {self.suggested}"
+
+
+class ContactRequest(models.Model):
+    """One organisation asks another to get in touch; accepted, it reveals both contacts."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+
+    sender = models.ForeignKey(
+        "clusters.Organisation", on_delete=models.CASCADE, related_name="contact_requests_sent"
+    )
+    recipient = models.ForeignKey(
+        "clusters.Organisation",
+        on_delete=models.CASCADE,
+        related_name="contact_requests_received",
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # Each e-mail is sent once: a retried task finds the time set and does nothing.
+    received_mail_sent_at = models.DateTimeField(null=True, blank=True)
+    answer_mail_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(sender=models.F("recipient")),
+                name="contact_request_not_self",
+                violation_error_message="An organisation cannot contact itself.",
+            ),
+            models.UniqueConstraint(
+                fields=["sender", "recipient"],
+                condition=models.Q(status="pending"),
+                name="one_pending_contact_request_per_pair",
+                violation_error_message="A request to this organisation is already waiting.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient} ({self.get_status_display()})"

@@ -21,3 +21,11 @@ def nightly_recompute() -> int:
     """Celery beat, nightly: start a full run unless one is already queued or running."""
     run, _created = services.start_full_recompute()
     return run.pk
+
+
+@shared_task(acks_late=True)
+def notify_contact_request(request_id: int) -> int:
+    """E-mail the recipient's managers (new request) or the sender's (answer); each once."""
+    from . import contacts
+
+    return contacts.notify(request_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import contact_views, views
 
 app_name = "matchmaking"
 
@@ -15,6 +15,9 @@ urlpatterns = [
         views.suggestion_feedback,
         name="suggestion-feedback",
     ),
+    path("organisations/<slug:slug>/contact/", contact_views.contact_create, name="contact-create"),
+    path("contact-requests/", contact_views.contact_list, name="contact-list"),
+    path("contact-requests/<int:pk>/answer/", contact_views.contact_answer, name="contact-answer"),
     path("suggestions/runs/", views.run_list, name="run-list"),
     path("suggestions/runs/start/", views.run_start, name="run-start"),
 ]
