@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
-from ..models import PartnerSuggestion, SuggestionFeedback
+from clusters.models import Organisation
+
+from ..models import ContactRequest, PartnerSuggestion, SuggestionFeedback
 
 
 class SuggestedOrganisationSerializer(serializers.Serializer):
@@ -45,3 +47,13 @@ class FeedbackSerializer(serializers.Serializer):
         if data["action"] == SuggestionFeedback.Action.DISMISSED and not data.get("reason"):
             raise serializers.ValidationError({"reason": "Say why you dismiss this suggestion."})
         return data
+
+
+class ContactRequestSerializer(serializers.ModelSerializer):
+    sender = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
+    recipient = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.published())
+
+    class Meta:
+        model = ContactRequest
+        fields = ["id", "sender", "recipient", "message", "status", "created_at", "answered_at"]
+        read_only_fields = ["status", "created_at", "answered_at"]

@@ -1,6 +1,10 @@
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import contact_views, views
+
+router = SimpleRouter()
+router.register("contact-requests", contact_views.ContactRequestViewSet, basename="contact-request")
 
 urlpatterns = [
     path(
@@ -14,3 +18,4 @@ urlpatterns = [
         name="suggestion-feedback",
     ),
 ]
+urlpatterns += router.urls

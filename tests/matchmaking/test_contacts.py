@@ -98,3 +98,34 @@ def test_only_managers_send(client, pair, user):
     response = client.get(reverse("matchmaking:contact-create", args=[target.slug]))
     assert response.status_code == 302
     assert not ContactRequest.objects.exists()
+
+
+def test_contact_requests_api(api_client, pair, user, django_capture_on_commit_callbacks):
+    cluster, manager, target, other_manager = pair
+    url = reverse("api:contact-request-list")
+    assert api_client.get(url).status_code in (401, 403)
+    api_client.force_authenticate(user)
+    response = api_client.post(url, {"sender": cluster.pk, "recipient": target.pk, "message": "x"})
+    assert response.status_code == 403  # manages nothing
+    api_client.force_authenticate(manager)
+    response = api_client.post(url, {"sender": cluster.pk, "recipient": target.pk, "message": ""})
+    assert response.status_code == 400 and "message" in response.json()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.post(
+            url, {"sender": cluster.pk, "recipient": target.pk, "message": "Hello"}
+        )
+    assert response.status_code == 201, response.json()
+    pk = response.json()["id"]
+    again = api_client.post(url, {"sender": cluster.pk, "recipient": target.pk, "message": "Hi"})
+    assert again.status_code == 400
+    # The sender may not accept; an outsider does not even see it.
+    assert api_client.post(reverse("api:contact-request-accept", args=[pk])).status_code == 403
+    api_client.force_authenticate(user)
+    assert api_client.post(reverse("api:contact-request-accept", args=[pk])).status_code == 404
+    assert api_client.get(url).json()["count"] == 0
+    api_client.force_authenticate(other_manager)
+    assert api_client.get(url).json()["count"] == 1
+    response = api_client.post(reverse("api:contact-request-accept", args=[pk]))
+    assert response.status_code == 200 and response.json()["status"] == "accepted"
+    response = api_client.post(reverse("api:contact-request-decline", args=[pk]))
+    assert response.status_code == 400
