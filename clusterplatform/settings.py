@@ -229,6 +229,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "matchmaking.tasks.nightly_recompute",
         "schedule": crontab(minute=30, hour=2),
     },
+    # Unanswered meeting requests expire (the shortest allowed answer time is 15 minutes);
+    # receivers are warned before.
+    "meeting-requests-expiry": {
+        "task": "events.tasks.expire_meeting_requests",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 LOGGING = {

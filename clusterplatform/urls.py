@@ -7,6 +7,7 @@ urlpatterns = [
     path("", cluster_views.home, name="home"),
     path("", include("clusters.urls")),
     path("", include("matchmaking.urls")),
+    path("", include("events.urls")),
     path("accounts/", include("clusterplatform.accounts.urls")),
     path("api/", include(("clusterplatform.api", "api"), namespace="api")),
     path("admin/", admin.site.urls),

@@ -65,3 +65,57 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     @staticmethod
     def add_member(cluster: Organisation, member: Organisation) -> Membership:
         return Membership.objects.create(cluster=cluster, member=member)
+
+
+def make_event(*, organiser: User | None = None, windows: int = 2, **fields):
+    """A published event a week from now, open for registration, with ``windows`` sessions of
+    three hours (one per day, 09:00-12:00 in the event's zone)."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from events.models import Event, SessionWindow
+
+    tz_name = fields.pop("time_zone", "Europe/Brussels")
+    import zoneinfo
+
+    tz = zoneinfo.ZoneInfo(tz_name)
+    day = (timezone.now() + timedelta(days=7)).astimezone(tz).date()
+    starts = datetime.combine(day, time(8, 0), tz)
+    ends = datetime.combine(day + timedelta(days=max(windows, 1) - 1), time(18, 0), tz)
+    defaults = {
+        "name": f"Test Event {Event.objects.count() + 1}",
+        "kind": "b2b",
+        "format": "onsite",
+        "status": "published",
+        "city": "Brussels",
+        "country": "BE",
+        "time_zone": tz_name,
+        "starts_at": starts,
+        "ends_at": ends,
+        "registration_deadline": starts - timedelta(days=1),
+    }
+    defaults.update(fields)
+    if "slug" not in defaults:
+        defaults["slug"] = slugify(defaults["name"])
+    event = Event.objects.create(**defaults)
+    for i in range(windows):
+        d = day + timedelta(days=i)
+        SessionWindow.objects.create(
+            event=event,
+            label=f"Day {i + 1} morning",
+            starts_at=datetime.combine(d, time(9, 0), tz),
+            ends_at=datetime.combine(d, time(12, 0), tz),
+        )
+    if organiser is not None:
+        event.organisers.add(organiser)
+    return event
+
+
+def make_participant(event, *, status: str = "approved", kind: str = "sme", **org_fields):
+    """A person, their (published) organisation, and their registration for ``event``."""
+    from events.models import Registration
+
+    org = OrganisationFactory(kind=kind, **org_fields)
+    person = OrganisationFactory.add_person(org, role="manager")
+    return Registration.objects.create(event=event, organisation=org, person=person, status=status)

@@ -1,1 +1,0 @@
-"""Matchmaking events, registrations and meetings (built by the events issue)."""

@@ -1,0 +1,241 @@
+"""Registering for an event, approval by organisers, and participants' marketplace items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from clusters.models import Organisation
+from clusters.rules import organisation_ids_for
+
+from ..models import Event, KindLimit, MarketplaceItem, MeetingRequest, Registration, SessionWindow
+from ..rules import forget
+
+Status = Registration.Status
+
+
+def effective_max_meetings(registration: Registration) -> int:
+    """The lowest of the event's limit, its limit for the organisation's kind, and the
+    participant's own."""
+    event = registration.event
+    limits = [event.max_meetings]
+    kind_limits = getattr(event, "_kind_limits", None)
+    if kind_limits is None:
+        kind_limits = dict(
+            KindLimit.objects.filter(event=event).values_list("kind", "max_meetings")
+        )
+        event._kind_limits = kind_limits
+    if registration.organisation.kind in kind_limits:
+        limits.append(kind_limits[registration.organisation.kind])
+    if registration.max_meetings:
+        limits.append(registration.max_meetings)
+    return min(limits)
+
+
+def _check_details(
+    event: Event, availability: Iterable[SessionWindow], max_meetings: int | None
+) -> list[SessionWindow]:
+    windows = list(availability)
+    if any(w.event_id != event.pk for w in windows):
+        raise ValidationError({"availability": "Choose sessions of this event."})
+    if max_meetings is not None and not 1 <= max_meetings <= event.max_meetings:
+        raise ValidationError(
+            {"max_meetings": f"Choose between 1 and {event.max_meetings} meetings."}
+        )
+    return windows
+
+
+def _approve_mail_on_commit(registration_ids: list[int]) -> None:
+    from ..tasks import notify_registration
+
+    for pk in registration_ids:
+        transaction.on_commit(lambda pk=pk: notify_registration.delay(pk))
+
+
+@transaction.atomic
+def register(
+    *,
+    user,
+    event: Event,
+    organisation: Organisation,
+    availability: Iterable[SessionWindow] = (),
+    max_meetings: int | None = None,
+    topics: Iterable = (),
+    interests: str = "",
+    now=None,
+) -> Registration:
+    """Register ``user`` for ``event`` on behalf of one of their organisations.
+
+    The deadline is checked on the server, in UTC, against the moment the organiser set in the
+    event's time zone; the database's unique constraint settles two simultaneous tries.
+    """
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if not user.has_perm("events.register", event):
+        raise PermissionDenied("Log in to register for a published event.")
+    is_open, why = event.registration_state(now)
+    if not is_open:
+        raise ValidationError({"event": why})
+    if organisation.pk not in organisation_ids_for(user):
+        raise ValidationError(
+            {"organisation": "Register for an organisation you belong to on the platform."}
+        )
+    if not organisation.is_published:
+        raise ValidationError(
+            {"organisation": "Publish the organisation's profile before registering it."}
+        )
+    windows = _check_details(event, availability, max_meetings)
+    status = Status.PENDING if event.requires_approval else Status.APPROVED
+    existing = Registration.objects.select_for_update().filter(event=event, person=user).first()
+    if existing is not None:
+        if existing.status == Status.REJECTED:
+            raise ValidationError({"event": "The organisers declined your registration."})
+        if existing.status != Status.CANCELLED:
+            raise ValidationError({"event": "You are already registered for this event."})
+        registration = existing
+        registration.organisation = organisation
+        registration.status = status
+        registration.approved_mail_sent_at = None
+    else:
+        registration = Registration(event=event, person=user, organisation=organisation)
+        registration.status = status
+    registration.max_meetings = max_meetings
+    registration.interests = interests.strip()[:2000]
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError as error:  # the same person, registering twice at the same moment
+        raise ValidationError({"event": "You are already registered for this event."}) from error
+    registration.availability.set(windows)
+    registration.topics.set(list(topics))
+    if status == Status.APPROVED:
+        _approve_mail_on_commit([registration.pk])
+    forget(user)
+    return registration
+
+
+@transaction.atomic
+def update_registration(
+    *,
+    user,
+    registration: Registration,
+    availability: Iterable[SessionWindow],
+    max_meetings: int | None = None,
+    topics: Iterable = (),
+    interests: str = "",
+) -> Registration:
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if not user.has_perm("events.change_registration", registration):
+        raise PermissionDenied("Only the participant and the organisers change a registration.")
+    if registration.status in (Status.CANCELLED, Status.REJECTED):
+        raise ValidationError({"status": "This registration is no longer active."})
+    if registration.event.has_ended:
+        raise ValidationError({"event": "The event has ended."})
+    windows = _check_details(registration.event, availability, max_meetings)
+    registration.max_meetings = max_meetings
+    registration.interests = interests.strip()[:2000]
+    registration.save(update_fields=["max_meetings", "interests", "updated_at"])
+    registration.availability.set(windows)
+    registration.topics.set(list(topics))
+    return registration
+
+
+def _close_requests(registrations: list[int], user) -> int:
+    """A participant who leaves takes their open requests with them."""
+    now = timezone.now()
+    open_requests = MeetingRequest.objects.filter(
+        status__in=[MeetingRequest.Status.PENDING, MeetingRequest.Status.ACCEPTED]
+    )
+    sent = open_requests.filter(sender_id__in=registrations)
+    received = open_requests.filter(receiver_id__in=registrations)
+    return sent.update(
+        status=MeetingRequest.Status.CANCELLED, answered_at=now, answered_by=user
+    ) + received.update(status=MeetingRequest.Status.CANCELLED, answered_at=now, answered_by=user)
+
+
+@transaction.atomic
+def cancel_registration(*, user, registration: Registration) -> Registration:
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if not user.has_perm("events.change_registration", registration):
+        raise PermissionDenied("Only the participant and the organisers cancel a registration.")
+    if registration.status == Status.CANCELLED:
+        return registration
+    if registration.event.has_ended:
+        raise ValidationError({"event": "The event has ended."})
+    registration.status = Status.CANCELLED
+    registration.save(update_fields=["status", "updated_at"])
+    _close_requests([registration.pk], user)
+    forget(user)
+    return registration
+
+
+@transaction.atomic
+def decide_registrations(*, user, event: Event, ids: Iterable[int], approve: bool) -> int:
+    """Approve or reject registrations in bulk; cancelled ones are left as they are.
+    Returns how many changed."""
+    if not user.has_perm("events.manage_registrations", event):
+        raise PermissionDenied("Only the event's organisers and staff decide on registrations.")
+    wanted = {int(pk) for pk in ids}
+    if not wanted:
+        raise ValidationError({"registrations": "Choose at least one registration."})
+    rows = list(
+        Registration.objects.select_for_update()
+        .filter(event=event, pk__in=wanted)
+        .exclude(status=Status.CANCELLED)
+        .order_by("pk")
+    )
+    unknown = wanted - {r.pk for r in rows}
+    if unknown and not Registration.objects.filter(event=event, pk__in=unknown).exists():
+        raise ValidationError({"registrations": "Some registrations are not of this event."})
+    target = Status.APPROVED if approve else Status.REJECTED
+    changed = [r.pk for r in rows if r.status != target]
+    Registration.objects.filter(pk__in=changed).update(
+        status=target, decided_at=timezone.now(), decided_by=user
+    )
+    if approve:
+        _approve_mail_on_commit(changed)
+    else:
+        _close_requests(changed, user)
+    return len(changed)
+
+
+ITEM_FIELDS = ("kind", "title", "description")
+
+
+@transaction.atomic
+def save_marketplace_item(
+    *,
+    user,
+    registration: Registration,
+    fields: Mapping[str, Any],
+    item: MarketplaceItem | None = None,
+) -> MarketplaceItem:
+    if not user.has_perm("events.change_registration", registration):
+        raise PermissionDenied("Only the participant posts items for their registration.")
+    if registration.status != Status.APPROVED:
+        raise ValidationError(
+            {"registration": "Only approved participants post in the marketplace."}
+        )
+    if item is not None and item.registration_id != registration.pk:
+        raise PermissionDenied("This item belongs to someone else.")
+    item = item or MarketplaceItem(registration=registration)
+    for name in ITEM_FIELDS:
+        if name in fields:
+            setattr(item, name, fields[name])
+    item.full_clean()
+    item.save()
+    if "sectors" in fields:
+        item.sectors.set(fields["sectors"])
+    if "technologies" in fields:
+        item.technologies.set(fields["technologies"])
+    return item
+
+
+@transaction.atomic
+def delete_marketplace_item(*, user, item: MarketplaceItem) -> None:
+    if not user.has_perm("events.change_registration", item.registration):
+        raise PermissionDenied("Only the participant deletes their items.")
+    item.delete()

@@ -1,0 +1,184 @@
+"""Meeting requests: send, answer, cancel, expire; mutual requests accept each other.
+
+Both participants' registration rows are locked (in primary-key order, so two transactions
+never wait on each other) before a request between them is created or accepted: that makes
+the meeting limits and the one-open-request-per-pair rule hold under concurrent requests.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ..models import Event, EventStatus, MeetingRequest, Registration
+from .registrations import effective_max_meetings
+
+RS = MeetingRequest.Status
+
+
+def _lock(*registrations: Registration) -> list[Registration]:
+    ids = sorted({r.pk for r in registrations})
+    locked = {
+        r.pk: r
+        for r in Registration.objects.select_for_update()
+        .select_related("event", "organisation", "person")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    }
+    return [locked[r.pk] for r in registrations]
+
+
+def accepted_count(registration: Registration) -> int:
+    return MeetingRequest.objects.filter(
+        Q(sender=registration) | Q(receiver=registration), status=RS.ACCEPTED
+    ).count()
+
+
+def _check_capacity(registration: Registration, *, field: str, yours: bool) -> None:
+    limit = effective_max_meetings(registration)
+    if accepted_count(registration) >= limit:
+        who = "You have" if yours else f"{registration.organisation} has"
+        raise ValidationError({field: f"{who} reached the limit of {limit} meetings."})
+
+
+def _check_event_running(event: Event) -> None:
+    if event.status == EventStatus.CANCELLED:
+        raise ValidationError({"event": "This event was cancelled."})
+    if event.has_ended:
+        raise ValidationError({"event": "This event has ended."})
+
+
+def _notify_on_commit(request: MeetingRequest) -> None:
+    from ..tasks import notify_meeting_request
+
+    transaction.on_commit(lambda: notify_meeting_request.delay(request.pk))
+
+
+def _accept(request: MeetingRequest, user, now) -> MeetingRequest:
+    request.status = RS.ACCEPTED
+    request.answered_at = now
+    request.answered_by = user
+    request.save(update_fields=["status", "answered_at", "answered_by"])
+    return request
+
+
+@transaction.atomic
+def send_request(
+    *, user, sender: Registration, receiver: Registration, message: str = "", now=None
+) -> MeetingRequest:
+    """Ask ``receiver`` for a meeting. If they already asked the sender, that request is
+    accepted instead (and returned); if the event accepts requests automatically, so is this."""
+    now = now or timezone.now()
+    if sender.person_id != user.pk:
+        raise PermissionDenied("You can only send requests from your own registration.")
+    if receiver.event_id != sender.event_id:
+        raise ValidationError({"receiver": "Both participants must be in the same event."})
+    if receiver.pk == sender.pk:
+        raise ValidationError({"receiver": "You cannot ask yourself for a meeting."})
+    sender, receiver = _lock(sender, receiver)
+    event = sender.event
+    _check_event_running(event)
+    if sender.status != Registration.Status.APPROVED:
+        raise ValidationError({"sender": "Your registration is not approved yet."})
+    if receiver.status != Registration.Status.APPROVED:
+        raise ValidationError({"receiver": "This participant is not taking part (any more)."})
+    if receiver.organisation_id == sender.organisation_id:
+        raise ValidationError({"receiver": "This participant is from your own organisation."})
+    open_between = MeetingRequest.objects.filter(
+        Q(sender=sender, receiver=receiver) | Q(sender=receiver, receiver=sender),
+        event=event,
+        status__in=[RS.PENDING, RS.ACCEPTED],
+    ).first()
+    if open_between is not None:
+        if open_between.status == RS.ACCEPTED:
+            raise ValidationError({"receiver": "You already have a meeting with them."})
+        if open_between.sender_id == sender.pk:
+            raise ValidationError({"receiver": "Your request to them is still waiting."})
+        # They asked us first: asking back means yes.
+        _check_capacity(sender, field="sender", yours=True)
+        _check_capacity(receiver, field="receiver", yours=False)
+        _notify_on_commit(open_between)
+        return _accept(open_between, user, now)
+    _check_capacity(sender, field="sender", yours=True)
+    message = message.strip()[:2000]
+    request = MeetingRequest(event=event, sender=sender, receiver=receiver, message=message)
+    if event.requests_need_acceptance:
+        request.expires_at = now + event.request_expiry
+    else:
+        _check_capacity(receiver, field="receiver", yours=False)
+        request.status = RS.ACCEPTED
+        request.answered_at = now
+    try:
+        with transaction.atomic():
+            request.save()
+    except IntegrityError as error:
+        raise ValidationError(
+            {"receiver": "There is already an open request between you two."}
+        ) from error
+    _notify_on_commit(request)
+    return request
+
+
+@transaction.atomic
+def answer_request(*, user, request: MeetingRequest, accept: bool, now=None) -> MeetingRequest:
+    """Accept or decline a pending request; only the person it was sent to may."""
+    now = now or timezone.now()
+    request = (
+        MeetingRequest.objects.select_for_update()
+        .select_related("sender__person", "receiver__person", "event")
+        .get(pk=request.pk)
+    )
+    if not user.has_perm("events.answer_request", request):
+        raise PermissionDenied("Only the person this request was sent to can answer it.")
+    if request.status == RS.PENDING and request.expires_at and request.expires_at <= now:
+        # The beat task marks it expired on its next run; the answer comes too late either way.
+        raise ValidationError({"status": "This request has expired."})
+    if request.status != RS.PENDING:
+        raise ValidationError({"status": f"This request is already {request.status}."})
+    if accept:
+        sender, receiver = _lock(request.sender, request.receiver)
+        _check_event_running(request.event)
+        _check_capacity(receiver, field="status", yours=True)
+        _check_capacity(sender, field="status", yours=False)
+        _accept(request, user, now)
+    else:
+        request.status = RS.DECLINED
+        request.answered_at = now
+        request.answered_by = user
+        request.save(update_fields=["status", "answered_at", "answered_by"])
+    _notify_on_commit(request)
+    return request
+
+
+@transaction.atomic
+def cancel_request(*, user, request: MeetingRequest, now=None) -> MeetingRequest:
+    """The sender withdraws a pending request; either side calls off an accepted meeting."""
+    now = now or timezone.now()
+    request = (
+        MeetingRequest.objects.select_for_update()
+        .select_related("sender__person", "receiver__person", "event")
+        .get(pk=request.pk)
+    )
+    if not user.has_perm("events.cancel_request", request):
+        raise PermissionDenied("Only the two participants can cancel this request.")
+    if request.status == RS.PENDING and request.sender.person_id != user.pk:
+        raise ValidationError({"status": "Decline the request instead of cancelling it."})
+    if request.status not in (RS.PENDING, RS.ACCEPTED):
+        raise ValidationError({"status": f"This request is already {request.status}."})
+    if request.event.has_ended:
+        raise ValidationError({"event": "This event has ended."})
+    request.status = RS.CANCELLED
+    request.answered_at = now
+    request.answered_by = user
+    request.save(update_fields=["status", "answered_at", "answered_by"])
+    return request
+
+
+def expire_requests(now=None) -> int:
+    """Pending requests past their expiry become expired (Celery beat, every few minutes)."""
+    now = now or timezone.now()
+    return MeetingRequest.objects.filter(status=RS.PENDING, expires_at__lte=now).update(
+        status=RS.EXPIRED
+    )
