@@ -11,7 +11,7 @@ is deterministic: organisation *i* of a seed is the same whatever ``--orgs`` ask
 larger set tops up a smaller one and a smaller one is trimmed.
 """
 
-from .dataset import bench_slug, drop_dataset, ensure_dataset, require_postgres
+from .dataset import bench_organisations, bench_slug, drop_dataset, ensure_dataset, require_postgres
 from .measure import environment, explain, run_benchmark, summarise
 from .queries import (
     BENCH_PREFIX,
@@ -33,6 +33,7 @@ __all__ = [
     "QUERIES",
     "TEXT",
     "TYPO",
+    "bench_organisations",
     "bench_slug",
     "drop_dataset",
     "ensure_dataset",
