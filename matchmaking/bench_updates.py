@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from django.conf import settings
+from celery import current_app
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -90,7 +90,7 @@ def run(
     log: Callable[[str], None] = lambda message: None,
 ) -> dict:
     """Save each organisation with a new "looks for" text and time it to fresh suggestions."""
-    eager = bool(settings.CELERY_TASK_ALWAYS_EAGER)
+    eager = bool(current_app.conf.task_always_eager)
     end_to_end: list[float] = []
     save_only: list[float] = []
     phases: dict[str, list[float]] = {"load_profiles": [], "engine": [], "store": []}

@@ -25,7 +25,9 @@ def test_refuses_sqlite():
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="the bench set is built with PostgreSQL-only SQL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_times_saves_to_fresh_suggestions():
+    # Real commits: each save's on-commit recompute runs (eagerly, see conftest) as in production.
     out = StringIO()
     call_command("bench_suggestion_updates", orgs=120, repeat=3, stdout=out, stderr=StringIO())
     result = json.loads(out.getvalue())
