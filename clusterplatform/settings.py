@@ -198,7 +198,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Country, target-country and (later) filter fields share one enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"CountryEnum": "django_countries.countries"},
+    # Stable component names: a new app's enum of the same field name must not rename these.
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "django_countries.countries",
+        "KindEnum": "clusters.models.OrganisationKind",
+        "EventStatusEnum": "events.models.EventStatus",
+        "MeetingRequestStatusEnum": "events.models.MeetingRequest.Status",
+        "RegistrationStatusEnum": "events.models.Registration.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "clusterplatform.schema.drop_backend_integer_bounds",

@@ -6,6 +6,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from clusters.filters import COUNTRY_CHOICES, ChoicesField, CodesField
 from clusters.models import OrganisationKind, Sector, Technology
@@ -30,6 +32,7 @@ class MultipleChoiceFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class LinkFilter(django_filters.ModelMultipleChoiceFilter):
     """Rows linked (through ``path``, a many-to-many) to any of the chosen terms, by code, as a
     ``pk IN (subquery)`` so that no row repeats and no DISTINCT is needed."""

@@ -1,11 +1,14 @@
 """E-mails about registrations and meeting requests; each is sent once (tasks call these).
 
 The time a mail went out is stored on the row inside the same transaction that sends it,
-with the row locked: a retried or duplicated task finds it set and sends nothing.
+with the row locked (that row only, ``of=("self",)``: the services lock registrations before
+requests, and a lock over the joined rows here could close a cycle with them): a retried or
+duplicated task finds it set and sends nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -16,9 +19,13 @@ from django.utils import timezone
 
 from .models import MeetingRequest, Registration
 
+logger = logging.getLogger(__name__)
 RS = MeetingRequest.Status
 # Warn the receiver when a quarter of the answer time is left, but never earlier than a day.
 WARN_AT_MOST = timedelta(days=1)
+# ... and never later than two runs of the beat task (every 5 minutes) before the end: with
+# the shortest answer time (15 minutes) a quarter is 3¾ minutes, which a run can fall beside.
+WARN_AT_LEAST = timedelta(minutes=10)
 
 
 def _link(event, name: str = "events:my-event") -> str:
@@ -28,12 +35,14 @@ def _link(event, name: str = "events:my-event") -> str:
 @transaction.atomic
 def notify_registration(registration_id: int) -> int:
     registration = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .select_related("event", "person", "organisation")
-        .get(pk=registration_id)
+        .filter(pk=registration_id)
+        .first()
     )
     if (
-        registration.status != Registration.Status.APPROVED
+        registration is None  # deleted before the task ran
+        or registration.status != Registration.Status.APPROVED
         or registration.approved_mail_sent_at is not None
     ):
         return 0
@@ -52,13 +61,17 @@ def notify_registration(registration_id: int) -> int:
 
 @transaction.atomic
 def notify_meeting_request(request_id: int) -> int:
-    """Send whichever mail is due: received (to the receiver), then answered (to the sender)."""
+    """Send whichever mail is due: received (to the receiver), then answered (to the sender).
+    A meeting booked at once (no acceptance needed) is news to the receiver only."""
     request = (
-        MeetingRequest.objects.select_for_update()
+        MeetingRequest.objects.select_for_update(of=("self",))
         .select_related("event", "sender__person", "sender__organisation")
         .select_related("receiver__person", "receiver__organisation")
-        .get(pk=request_id)
+        .filter(pk=request_id)
+        .first()
     )
+    if request is None:  # deleted before the task ran
+        return 0
     event, sender, receiver = request.event, request.sender, request.receiver
     sent = 0
     if request.received_mail_sent_at is None:
@@ -85,6 +98,10 @@ def notify_meeting_request(request_id: int) -> int:
             )
             sent += 1
         request.received_mail_sent_at = timezone.now()
+    booked_by_sender = request.status == RS.ACCEPTED and request.answered_by_id == sender.person_id
+    if booked_by_sender and request.answer_mail_sent_at is None:
+        # The sender booked it; nobody answered, so there is no answer to tell them of.
+        request.answer_mail_sent_at = timezone.now()
     if request.status in (RS.ACCEPTED, RS.DECLINED) and request.answer_mail_sent_at is None:
         verb = "accepted" if request.status == RS.ACCEPTED else "declined"
         send_mail(
@@ -101,7 +118,7 @@ def notify_meeting_request(request_id: int) -> int:
 
 
 def warning_due(request: MeetingRequest, now) -> bool:
-    lead = min(WARN_AT_MOST, request.event.request_expiry / 4)
+    lead = min(WARN_AT_MOST, max(WARN_AT_LEAST, request.event.request_expiry / 4))
     return request.expires_at is not None and now < request.expires_at <= now + lead
 
 
@@ -125,14 +142,20 @@ def warn_expiring_requests(now=None) -> int:
             continue
         event = request.event
         expires = event.local(request.expires_at)
-        send_mail(
-            f"A meeting request from {request.sender.organisation} expires soon",
-            f"{request.sender.organisation} asked you for a meeting at {event.name}. The request "
-            f"expires on {expires:%d %B %Y %H:%M} ({event.time_zone}) unless you answer: "
-            f"{_link(event)}\n",
-            None,
-            [request.receiver.person.email],
-        )
+        try:
+            send_mail(
+                f"A meeting request from {request.sender.organisation} expires soon",
+                f"{request.sender.organisation} asked you for a meeting at {event.name}. The "
+                f"request expires on {expires:%d %B %Y %H:%M} ({event.time_zone}) unless you "
+                f"answer: {_link(event)}\n",
+                None,
+                [request.receiver.person.email],
+            )
+        except Exception:
+            # One bad address must not roll back the record of the warnings already sent
+            # (they would go out again on the next run); this one is tried again then.
+            logger.exception("Expiry warning for meeting request %s failed", request.pk)
+            continue
         sent.append(request.pk)
     MeetingRequest.objects.filter(pk__in=sent).update(expiry_warning_sent_at=now)
     return len(sent)

@@ -31,9 +31,9 @@ def registrations_of(user) -> dict[int, tuple[int, str]]:
     if cached is None:
         cached = {
             event_id: (pk, status)
-            for event_id, pk, status in Registration.objects.filter(person=user).values_list(
-                "event_id", "pk", "status"
-            )
+            for event_id, pk, status in Registration.objects.filter(person=user)
+            .order_by()
+            .values_list("event_id", "pk", "status")
         }
         user._event_registrations = cached
     return cached

@@ -15,11 +15,16 @@ def events_for(user) -> QuerySet[Event]:
     qs = Event.objects.all()
     if not is_platform_staff(user):
         qs = qs.filter(~Q(status=Event.Status.DRAFT) | Q(pk__in=organised_event_ids(user)))
-    return qs.annotate(
-        participant_count=Count(
-            "registrations", filter=Q(registrations__status=Registration.Status.APPROVED)
+    # An annotated count drops Meta.ordering: order explicitly, or pages come unordered.
+    return (
+        qs.annotate(
+            participant_count=Count(
+                "registrations", filter=Q(registrations__status=Registration.Status.APPROVED)
+            )
         )
-    ).prefetch_related("sectors")
+        .prefetch_related("sectors")
+        .order_by("starts_at", "pk")
+    )
 
 
 def event_counts(event: Event) -> dict[str, int]:
@@ -39,7 +44,17 @@ def event_counts(event: Event) -> dict[str, int]:
 def participants(event: Event) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(event=event, status=Registration.Status.APPROVED)
-        .select_related("organisation", "organisation__region", "person")
+        .select_related("event", "organisation", "organisation__region", "person")
+        .prefetch_related("topics", "availability", "organisation__sectors")
+        .order_by("organisation__name", "pk")
+    )
+
+
+def registrations(event: Event) -> QuerySet[Registration]:
+    """Every registration of an event, whatever its status: for its organisers."""
+    return (
+        Registration.objects.filter(event=event)
+        .select_related("event", "organisation", "organisation__region", "person")
         .prefetch_related("topics", "availability", "organisation__sectors")
         .order_by("organisation__name", "pk")
     )

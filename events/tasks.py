@@ -1,21 +1,29 @@
-"""Celery tasks for events: thin, idempotent, acknowledged after they finish."""
+"""Celery tasks for events: thin, idempotent, acknowledged after they finish.
+
+A lock conflict (PostgreSQL aborts one side of a deadlock, e.g. the expiry run and a
+participant leaving the event, both closing the same requests) is retried: every task here can
+run again safely.
+"""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from . import notifications, services
 
+RETRY = {"autoretry_for": (OperationalError,), "retry_backoff": 5, "max_retries": 3}
 
-@shared_task(acks_late=True)
+
+@shared_task(acks_late=True, **RETRY)
 def notify_registration(registration_id: int) -> int:
     return notifications.notify_registration(registration_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY)
 def notify_meeting_request(request_id: int) -> int:
     return notifications.notify_meeting_request(request_id)
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, **RETRY)
 def expire_meeting_requests() -> int:
     """Celery beat, every 5 minutes: expire unanswered requests, warn those about to."""
     warned = notifications.warn_expiring_requests()

@@ -1,10 +1,11 @@
-"""Event pages: participants' pages (views.py) and organisers' pages (organiser_views.py)."""
+"""Event pages: organisers' pages (organiser_views.py) first, so that "new/" is not taken for
+an event's slug, then participants' pages (views.py)."""
 
 from django.urls import include, path
 
 app_name = "events"
 
 urlpatterns = [
-    path("events/", include("events.participant_urls")),
     path("events/", include("events.organiser_urls")),
+    path("events/", include("events.participant_urls")),
 ]

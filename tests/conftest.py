@@ -27,6 +27,13 @@ def _isolation():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Factories hash a password per user; the production hasher would make that most of a
+    test's time (as pretix's and Django's own test settings do)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def _user_in(group: str | None = None, **kwargs):
     user = UserFactory(**kwargs)
     if group:

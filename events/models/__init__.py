@@ -1,6 +1,7 @@
 """Models of the events app, one module per concern."""
 
 from .events import Event, EventFormat, EventKind, EventStatus, KindLimit, SessionWindow
+from .meetings import Meeting, MeetingSeat, ScheduleRun, Slot
 from .registrations import MarketplaceItem, Registration
 from .requests import MeetingRating, MeetingRequest
 
@@ -11,8 +12,12 @@ __all__ = [
     "EventStatus",
     "KindLimit",
     "MarketplaceItem",
+    "Meeting",
     "MeetingRating",
     "MeetingRequest",
+    "MeetingSeat",
     "Registration",
+    "ScheduleRun",
     "SessionWindow",
+    "Slot",
 ]

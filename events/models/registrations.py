@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -40,9 +42,22 @@ class Registration(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(200)],
         help_text="At most this many meetings (never more than the event allows).",
     )
+    blocked_slots = models.ManyToManyField(
+        "events.Slot",
+        blank=True,
+        related_name="blocked_for",
+        help_text="Meeting times this person cannot meet (e.g. a plenary they attend).",
+    )
     topics = models.ManyToManyField("clusters.Topic", blank=True, related_name="+")
     interests = models.TextField(
         blank=True, max_length=2000, help_text="What you would like to meet about."
+    )
+    feed_token = models.CharField(
+        max_length=64,
+        unique=True,
+        default=secrets.token_urlsafe,
+        editable=False,
+        help_text="Secret in the URL of the participant's private calendar feed.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -28,6 +28,19 @@ class MeetingRequest(models.Model):
         Registration, on_delete=models.CASCADE, related_name="requests_received"
     )
     message = models.TextField(max_length=2000, blank=True)
+    # What the scheduler reads (the meeting scheduler issue): higher priority is placed first.
+    priority = models.PositiveSmallIntegerField(
+        choices=[(1, "Low"), (2, "Normal"), (3, "High")], default=2
+    )
+    part_of_day = models.CharField(
+        max_length=10,
+        choices=[("", "Any time"), ("morning", "Morning only"), ("afternoon", "Afternoon only")],
+        blank=True,
+        default="",
+    )
+    must_be_online = models.BooleanField(
+        default=False, help_text="Meet online even at a hybrid event (no table needed)."
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )

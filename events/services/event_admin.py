@@ -9,9 +9,20 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
-from ..models import Event, EventStatus, KindLimit, SessionWindow
+from clusters.models import OrganisationKind
+
+from ..models import (
+    Event,
+    EventStatus,
+    KindLimit,
+    Meeting,
+    MeetingRequest,
+    Registration,
+    SessionWindow,
+)
 from ..rules import forget
 
 # Which status an organiser may move an event to, from each status.
@@ -33,6 +44,9 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 
 M2M = ("sectors", "organisers")
+# Set by the service itself, never from the caller's fields.
+NOT_EDITABLE = ("id", "pk", "slug", "status", "windows", "kind_limits", "created_at", "updated_at")
+LABEL_LENGTH = SessionWindow._meta.get_field("label").max_length
 
 
 def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
@@ -49,14 +63,61 @@ def _apply(event: Event, fields: Mapping[str, Any]) -> dict[str, Any]:
     for name, value in fields.items():
         if name in M2M:
             m2m[name] = value
-        elif name not in ("windows", "kind_limits", "slug", "status"):
+        elif name not in NOT_EDITABLE:
             setattr(event, name, value)
     return m2m
 
 
+def _date_errors(event: Event) -> dict[str, str]:
+    """The date rules of the model's check constraints, named after the field at fault (the
+    constraints themselves report to no field)."""
+    errors = {}
+    start, end = event.starts_at, event.ends_at
+    deadline, opens = event.registration_deadline, event.registration_opens_at
+    if start and end and end <= start:
+        errors["ends_at"] = "The event must end after it starts."
+    if deadline and end and deadline > end:
+        errors["registration_deadline"] = "Registration must close before the event ends."
+    if opens and deadline and opens >= deadline:
+        errors["registration_opens_at"] = "Registration must open before its deadline."
+    return errors
+
+
+def _validate(event: Event) -> None:
+    """full_clean() plus the date rules, every message under the field it is about."""
+    errors: dict[str, list[str]] = {}
+    try:
+        event.full_clean()
+    except ValidationError as error:
+        errors = {field: list(messages) for field, messages in error.message_dict.items()}
+    named = _date_errors(event)
+    for field, message in named.items():
+        errors.setdefault(field, []).append(message)
+    if "__all__" in errors:
+        errors["__all__"] = [m for m in errors["__all__"] if m not in named.values()]
+        if not errors["__all__"]:
+            del errors["__all__"]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _aware(event: Event, moment: datetime) -> datetime:
+    """A wall-clock time without a zone is a time of the event's zone."""
+    return timezone.make_aware(moment, event.tz) if timezone.is_naive(moment) else moment
+
+
 def _check_windows(event: Event, windows: Iterable[tuple[datetime, datetime, str]]) -> list:
-    rows = sorted(windows, key=lambda w: w[0])
-    for start, end, _label in rows:
+    rows = []
+    for start, end, label in windows:
+        if start is None or end is None:
+            raise ValidationError({"windows": "Give each session a start and an end."})
+        rows.append((_aware(event, start), _aware(event, end), label or ""))
+    rows.sort(key=lambda w: w[0])
+    for start, end, label in rows:
+        if len(label) > LABEL_LENGTH:
+            raise ValidationError(
+                {"windows": f"A session's label has at most {LABEL_LENGTH} characters."}
+            )
         if end <= start:
             raise ValidationError({"windows": "A session must end after it starts."})
         if start < event.starts_at or end > event.ends_at:
@@ -65,6 +126,18 @@ def _check_windows(event: Event, windows: Iterable[tuple[datetime, datetime, str
         if start2 < end1:
             raise ValidationError({"windows": "Two sessions overlap."})
     return rows
+
+
+def _delete_window(window: SessionWindow) -> None:
+    """A window goes with its slots; not while meetings are scheduled in them (a meeting's slot
+    is protected), and cancelled meetings there go too, as when slots are regenerated."""
+    meetings = Meeting.objects.filter(slot__window=window)
+    if meetings.filter(status=Meeting.Status.SCHEDULED).exists():
+        raise ValidationError(
+            {"windows": f"Meetings are scheduled in {window}: move or cancel them first."}
+        )
+    meetings.delete()
+    window.delete()
 
 
 def _replace_windows(event: Event, windows) -> None:
@@ -80,7 +153,7 @@ def _replace_windows(event: Event, windows) -> None:
                 window.label = wanted[key]
                 window.save(update_fields=["label"])
         else:
-            window.delete()
+            _delete_window(window)
     SessionWindow.objects.bulk_create(
         SessionWindow(event=event, starts_at=s, ends_at=e, label=label)
         for (s, e), label in wanted.items()
@@ -88,7 +161,26 @@ def _replace_windows(event: Event, windows) -> None:
     )
 
 
+def _check_kind_limits(limits: Mapping[str, int | None]) -> dict[str, int]:
+    """{kind: limit} of the limits set; an empty or zero value means "no limit for this kind"."""
+    wanted = {}
+    for kind, value in limits.items():
+        if not value:
+            continue
+        if kind not in OrganisationKind.values:
+            raise ValidationError({"kind_limits": f"Unknown organisation kind “{kind}”."})
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 200:
+            raise ValidationError({"kind_limits": "A meeting limit per kind is between 1 and 200."})
+        wanted[kind] = value
+    return wanted
+
+
 def _replace_kind_limits(event: Event, limits: Mapping[str, int]) -> None:
+    limits = _check_kind_limits(limits)
     event.kind_limits.all().delete()
     KindLimit.objects.bulk_create(
         KindLimit(event=event, kind=kind, max_meetings=value)
@@ -111,9 +203,10 @@ def create_event(
     event = Event(status=EventStatus.DRAFT)
     m2m = _apply(event, fields)
     event.slug = unique_slug(event.name)
-    event.full_clean()
+    _validate(event)
     event.save()
-    event.organisers.set(m2m.get("organisers") or [user])
+    # The creator always organises what they create (others may be added beside them).
+    event.organisers.set({user, *(m2m.get("organisers") or [])})
     if "sectors" in m2m:
         event.sectors.set(m2m["sectors"])
     _replace_windows(event, windows)
@@ -135,16 +228,20 @@ def update_event(
         raise PermissionDenied("Only the event's organisers and staff edit it.")
     event = Event.objects.select_for_update().get(pk=event.pk)
     m2m = _apply(event, fields)
-    event.full_clean()
+    _validate(event)
     event.save()
     if "organisers" in m2m:
         if not m2m["organisers"]:
             raise ValidationError({"organisers": "An event needs at least one organiser."})
         event.organisers.set(m2m["organisers"])
+        forget(user)  # they may have left the organisers
     if "sectors" in m2m:
         event.sectors.set(m2m["sectors"])
     if windows is not None:
         _replace_windows(event, windows)
+    else:
+        # New dates must still hold the sessions that were kept.
+        _check_windows(event, [(w.starts_at, w.ends_at, w.label) for w in event.windows.all()])
     if kind_limits is not None:
         _replace_kind_limits(event, kind_limits)
     return event
@@ -169,6 +266,27 @@ def set_event_status(*, user, event: Event, status: str) -> Event:
     needs_windows = event.kind != event.Kind.INFO_DAY
     if status == EventStatus.PUBLISHED and needs_windows and not event.windows.exists():
         raise ValidationError({"status": "Add at least one meeting session before publishing."})
+    if (
+        status == EventStatus.DRAFT
+        and event.registrations.exclude(status=Registration.Status.CANCELLED).exists()
+    ):
+        # A draft is hidden from its participants, who could no longer see their registration.
+        raise ValidationError(
+            {"status": "The event has registrations: close registration or cancel it instead."}
+        )
     event.status = status
     event.save(update_fields=["status", "updated_at"])
+    if status == EventStatus.CANCELLED:
+        _call_off(event, user)
     return event
+
+
+def _call_off(event: Event, user) -> None:
+    """A cancelled event holds no meetings: unanswered requests are cancelled, and scheduled
+    meetings too (calendar feeds then show them as cancelled)."""
+    from .registrations import drop_meetings
+
+    event.meeting_requests.filter(status=MeetingRequest.Status.PENDING).update(
+        status=MeetingRequest.Status.CANCELLED, answered_at=timezone.now(), answered_by=user
+    )
+    drop_meetings(event.meeting_requests.values_list("pk", flat=True))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,7 +17,8 @@ SIX_MONTHS_OPENS_AFTER = timedelta(days=150)
 
 def rating_round_open(request: MeetingRequest, round: str, now=None) -> bool:
     now = now or timezone.now()
-    ended = request.event.ends_at
+    # In UTC: days added to a zoned time are wall-clock days, an hour off across a DST change.
+    ended = request.event.ends_at.astimezone(UTC)
     if round == MeetingRating.Round.AFTER_EVENT:
         return now >= ended
     return now >= ended + SIX_MONTHS_OPENS_AFTER
@@ -63,6 +64,10 @@ def rate_meeting(
         request=request,
         registration=mine,
         round=round,
-        defaults={"took_place": took_place, "outcome": outcome, "comment": comment.strip()[:2000]},
+        defaults={
+            "took_place": took_place,
+            "outcome": outcome,
+            "comment": (comment or "").strip()[:2000],
+        },
     )
     return rating

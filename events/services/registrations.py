@@ -7,12 +7,22 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clusters.models import Organisation
 from clusters.rules import organisation_ids_for
 
-from ..models import Event, KindLimit, MarketplaceItem, MeetingRequest, Registration, SessionWindow
+from ..models import (
+    Event,
+    KindLimit,
+    MarketplaceItem,
+    Meeting,
+    MeetingRequest,
+    MeetingSeat,
+    Registration,
+    SessionWindow,
+)
 from ..rules import forget
 
 Status = Registration.Status
@@ -89,7 +99,10 @@ def register(
         )
     windows = _check_details(event, availability, max_meetings)
     status = Status.PENDING if event.requires_approval else Status.APPROVED
-    existing = Registration.objects.select_for_update().filter(event=event, person=user).first()
+    # No ordering: Meta.ordering joins the organisation, and FOR UPDATE would lock it too.
+    existing = (
+        Registration.objects.select_for_update().filter(event=event, person=user).order_by().first()
+    )
     if existing is not None:
         if existing.status == Status.REJECTED:
             raise ValidationError({"event": "The organisers declined your registration."})
@@ -99,11 +112,12 @@ def register(
         registration.organisation = organisation
         registration.status = status
         registration.approved_mail_sent_at = None
+        registration.decided_at = registration.decided_by = None
     else:
         registration = Registration(event=event, person=user, organisation=organisation)
         registration.status = status
     registration.max_meetings = max_meetings
-    registration.interests = interests.strip()[:2000]
+    registration.interests = (interests or "").strip()[:2000]
     try:
         with transaction.atomic():
             registration.save()
@@ -136,24 +150,37 @@ def update_registration(
         raise ValidationError({"event": "The event has ended."})
     windows = _check_details(registration.event, availability, max_meetings)
     registration.max_meetings = max_meetings
-    registration.interests = interests.strip()[:2000]
+    registration.interests = (interests or "").strip()[:2000]
     registration.save(update_fields=["max_meetings", "interests", "updated_at"])
     registration.availability.set(windows)
     registration.topics.set(list(topics))
     return registration
 
 
-def _close_requests(registrations: list[int], user) -> int:
-    """A participant who leaves takes their open requests with them."""
-    now = timezone.now()
-    open_requests = MeetingRequest.objects.filter(
-        status__in=[MeetingRequest.Status.PENDING, MeetingRequest.Status.ACCEPTED]
+def drop_meetings(request_ids: Iterable[int]) -> int:
+    """The scheduled meetings of requests called off are cancelled, and their seats freed, so
+    neither person stays booked at that time (the meeting row stays, for the calendar feed)."""
+    meetings = Meeting.objects.filter(
+        request_id__in=list(request_ids), status=Meeting.Status.SCHEDULED
     )
-    sent = open_requests.filter(sender_id__in=registrations)
-    received = open_requests.filter(receiver_id__in=registrations)
-    return sent.update(
-        status=MeetingRequest.Status.CANCELLED, answered_at=now, answered_by=user
-    ) + received.update(status=MeetingRequest.Status.CANCELLED, answered_at=now, answered_by=user)
+    MeetingSeat.objects.filter(meeting__in=meetings).delete()
+    return meetings.update(status=Meeting.Status.CANCELLED, updated_at=timezone.now())
+
+
+def _close_requests(registrations: list[int], user) -> int:
+    """A participant who leaves takes their open requests (and meetings) with them."""
+    now = timezone.now()
+    ids = list(
+        MeetingRequest.objects.filter(
+            Q(sender_id__in=registrations) | Q(receiver_id__in=registrations),
+            status__in=[MeetingRequest.Status.PENDING, MeetingRequest.Status.ACCEPTED],
+        ).values_list("pk", flat=True)
+    )
+    closed = MeetingRequest.objects.filter(
+        pk__in=ids, status__in=[MeetingRequest.Status.PENDING, MeetingRequest.Status.ACCEPTED]
+    ).update(status=MeetingRequest.Status.CANCELLED, answered_at=now, answered_by=user)
+    drop_meetings(ids)
+    return closed
 
 
 @transaction.atomic
@@ -178,22 +205,22 @@ def decide_registrations(*, user, event: Event, ids: Iterable[int], approve: boo
     Returns how many changed."""
     if not user.has_perm("events.manage_registrations", event):
         raise PermissionDenied("Only the event's organisers and staff decide on registrations.")
-    wanted = {int(pk) for pk in ids}
+    try:
+        wanted = {int(pk) for pk in ids}
+    except (TypeError, ValueError) as error:
+        raise ValidationError({"registrations": "Choose registrations from the list."}) from error
     if not wanted:
         raise ValidationError({"registrations": "Choose at least one registration."})
     rows = list(
-        Registration.objects.select_for_update()
-        .filter(event=event, pk__in=wanted)
-        .exclude(status=Status.CANCELLED)
-        .order_by("pk")
+        Registration.objects.select_for_update().filter(event=event, pk__in=wanted).order_by("pk")
     )
-    unknown = wanted - {r.pk for r in rows}
-    if unknown and not Registration.objects.filter(event=event, pk__in=unknown).exists():
+    if wanted - {r.pk for r in rows}:
         raise ValidationError({"registrations": "Some registrations are not of this event."})
     target = Status.APPROVED if approve else Status.REJECTED
-    changed = [r.pk for r in rows if r.status != target]
+    changed = [r.pk for r in rows if r.status not in (target, Status.CANCELLED)]
+    now = timezone.now()
     Registration.objects.filter(pk__in=changed).update(
-        status=target, decided_at=timezone.now(), decided_by=user
+        status=target, decided_at=now, decided_by=user, updated_at=now
     )
     if approve:
         _approve_mail_on_commit(changed)

@@ -3,6 +3,9 @@
 Both participants' registration rows are locked (in primary-key order, so two transactions
 never wait on each other) before a request between them is created or accepted: that makes
 the meeting limits and the one-open-request-per-pair rule hold under concurrent requests.
+Locks are always taken registrations first, then the request, and only on the rows named
+(``of=("self",)``): a FOR UPDATE over a join would also lock the shared event row and turn two
+unrelated requests of one event into a deadlock.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..models import Event, EventStatus, MeetingRequest, Registration
-from .registrations import effective_max_meetings
+from .registrations import drop_meetings, effective_max_meetings
 
 RS = MeetingRequest.Status
 
@@ -22,7 +25,7 @@ def _lock(*registrations: Registration) -> list[Registration]:
     ids = sorted({r.pk for r in registrations})
     locked = {
         r.pk: r
-        for r in Registration.objects.select_for_update()
+        for r in Registration.objects.select_for_update(of=("self",))
         .select_related("event", "organisation", "person")
         .filter(pk__in=ids)
         .order_by("pk")
@@ -43,11 +46,33 @@ def _check_capacity(registration: Registration, *, field: str, yours: bool) -> N
         raise ValidationError({field: f"{who} reached the limit of {limit} meetings."})
 
 
-def _check_event_running(event: Event) -> None:
+def _has_ended(event: Event, now) -> bool:
+    """``Event.has_ended`` at the services' ``now`` rather than the clock's."""
+    return event.ends_at <= now or event.status == EventStatus.FINISHED
+
+
+def _check_event_running(event: Event, now) -> None:
     if event.status == EventStatus.CANCELLED:
         raise ValidationError({"event": "This event was cancelled."})
-    if event.has_ended:
+    if _has_ended(event, now):
         raise ValidationError({"event": "This event has ended."})
+
+
+def _locked_request(pk: int) -> MeetingRequest:
+    return (
+        MeetingRequest.objects.select_for_update(of=("self",))
+        .select_related("sender__person", "receiver__person", "event")
+        .get(pk=pk)
+    )
+
+
+def _is_expired(request: MeetingRequest, now) -> bool:
+    """Past its expiry though the beat task has not marked it yet."""
+    return (
+        request.status == RS.PENDING
+        and request.expires_at is not None
+        and request.expires_at <= now
+    )
 
 
 def _notify_on_commit(request: MeetingRequest) -> None:
@@ -79,18 +104,27 @@ def send_request(
         raise ValidationError({"receiver": "You cannot ask yourself for a meeting."})
     sender, receiver = _lock(sender, receiver)
     event = sender.event
-    _check_event_running(event)
+    _check_event_running(event, now)
     if sender.status != Registration.Status.APPROVED:
         raise ValidationError({"sender": "Your registration is not approved yet."})
     if receiver.status != Registration.Status.APPROVED:
         raise ValidationError({"receiver": "This participant is not taking part (any more)."})
     if receiver.organisation_id == sender.organisation_id:
         raise ValidationError({"receiver": "This participant is from your own organisation."})
-    open_between = MeetingRequest.objects.filter(
-        Q(sender=sender, receiver=receiver) | Q(sender=receiver, receiver=sender),
-        event=event,
-        status__in=[RS.PENDING, RS.ACCEPTED],
-    ).first()
+    open_between = (
+        MeetingRequest.objects.select_for_update(of=("self",))
+        .filter(
+            Q(sender=sender, receiver=receiver) | Q(sender=receiver, receiver=sender),
+            event=event,
+            status__in=[RS.PENDING, RS.ACCEPTED],
+        )
+        .first()
+    )
+    if open_between is not None and _is_expired(open_between, now):
+        # Expired in all but name: mark it so, and let this request take its place.
+        open_between.status = RS.EXPIRED
+        open_between.save(update_fields=["status"])
+        open_between = None
     if open_between is not None:
         if open_between.status == RS.ACCEPTED:
             raise ValidationError({"receiver": "You already have a meeting with them."})
@@ -102,14 +136,17 @@ def send_request(
         _notify_on_commit(open_between)
         return _accept(open_between, user, now)
     _check_capacity(sender, field="sender", yours=True)
-    message = message.strip()[:2000]
+    # A participant with a full agenda could not accept: do not ask them.
+    _check_capacity(receiver, field="receiver", yours=False)
+    message = (message or "").strip()[:2000]
     request = MeetingRequest(event=event, sender=sender, receiver=receiver, message=message)
     if event.requests_need_acceptance:
         request.expires_at = now + event.request_expiry
     else:
-        _check_capacity(receiver, field="receiver", yours=False)
+        # Booked at once, by the sender: the receiver is told of a new meeting.
         request.status = RS.ACCEPTED
         request.answered_at = now
+        request.answered_by = user
     try:
         with transaction.atomic():
             request.save()
@@ -125,21 +162,22 @@ def send_request(
 def answer_request(*, user, request: MeetingRequest, accept: bool, now=None) -> MeetingRequest:
     """Accept or decline a pending request; only the person it was sent to may."""
     now = now or timezone.now()
-    request = (
-        MeetingRequest.objects.select_for_update()
-        .select_related("sender__person", "receiver__person", "event")
-        .get(pk=request.pk)
-    )
+    request = MeetingRequest.objects.select_related(
+        "sender__person", "receiver__person", "event"
+    ).get(pk=request.pk)
     if not user.has_perm("events.answer_request", request):
         raise PermissionDenied("Only the person this request was sent to can answer it.")
-    if request.status == RS.PENDING and request.expires_at and request.expires_at <= now:
+    # Registrations first, then the request (the order send_request takes them in); the
+    # status is read again under the lock, so of two simultaneous answers one finds it taken.
+    sender, receiver = _lock(request.sender, request.receiver)
+    request = _locked_request(request.pk)
+    if _is_expired(request, now):
         # The beat task marks it expired on its next run; the answer comes too late either way.
         raise ValidationError({"status": "This request has expired."})
     if request.status != RS.PENDING:
         raise ValidationError({"status": f"This request is already {request.status}."})
     if accept:
-        sender, receiver = _lock(request.sender, request.receiver)
-        _check_event_running(request.event)
+        _check_event_running(request.event, now)
         _check_capacity(receiver, field="status", yours=True)
         _check_capacity(sender, field="status", yours=False)
         _accept(request, user, now)
@@ -156,23 +194,20 @@ def answer_request(*, user, request: MeetingRequest, accept: bool, now=None) -> 
 def cancel_request(*, user, request: MeetingRequest, now=None) -> MeetingRequest:
     """The sender withdraws a pending request; either side calls off an accepted meeting."""
     now = now or timezone.now()
-    request = (
-        MeetingRequest.objects.select_for_update()
-        .select_related("sender__person", "receiver__person", "event")
-        .get(pk=request.pk)
-    )
+    request = _locked_request(request.pk)
     if not user.has_perm("events.cancel_request", request):
         raise PermissionDenied("Only the two participants can cancel this request.")
     if request.status == RS.PENDING and request.sender.person_id != user.pk:
         raise ValidationError({"status": "Decline the request instead of cancelling it."})
     if request.status not in (RS.PENDING, RS.ACCEPTED):
         raise ValidationError({"status": f"This request is already {request.status}."})
-    if request.event.has_ended:
+    if _has_ended(request.event, now):
         raise ValidationError({"event": "This event has ended."})
     request.status = RS.CANCELLED
     request.answered_at = now
     request.answered_by = user
     request.save(update_fields=["status", "answered_at", "answered_by"])
+    drop_meetings([request.pk])
     return request
 
 

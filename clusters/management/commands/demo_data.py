@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from clusters import demo
+from events import demo as events_demo
 
 
 class Command(BaseCommand):
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         result = demo.load_demo_data(seed=seed, orgs=orgs)
         elapsed = time.perf_counter() - started
+        events_started = time.perf_counter()
+        events = events_demo.load_demo_events(result.data, seed=seed)
+        events_elapsed = time.perf_counter() - events_started
         if quiet:
             return
         stats = demo.summary(result.data)
@@ -52,6 +56,7 @@ class Command(BaseCommand):
         created = ", ".join(f"{n} {what}" for what, n in sorted(result.created.items()) if n)
         updated = ", ".join(f"{n} {what}" for what, n in sorted(result.updated.items()) if n)
         out.write(f"  Created: {created or 'nothing'}. Updated: {updated or 'nothing'}.")
+        out.write(f"  Events ({events_elapsed:.1f} s): {events_demo.describe(events)}")
         out.write("")
         out.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
         width = max(len(u.email) for u in demo.DEMO_USERS)

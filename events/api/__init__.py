@@ -1,0 +1,2 @@
+"""The events REST API: thin viewsets over the same selectors, FilterSets, services and rules
+as the pages."""
