@@ -23,7 +23,8 @@ help:
 	@echo "make beat    - the Celery beat scheduler (needs REDIS_URL)"
 	@echo "make bench   - search latency on 100,000 synthetic organisations (PostgreSQL, own database),"
 	@echo "               then partner suggestions: speed at 10,000/100,000 and quality (bench_suggestions),"
-	@echo "               and seconds from a profile save to fresh suggestions at 10,000 (own database)"
+	@echo "               seconds from a profile save to fresh suggestions at 10,000 (own database),"
+	@echo "               and the meeting scheduler against its upper bound (bench_scheduler)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +82,7 @@ bench: install
 	@createdb -h 127.0.0.1 -U postgres $(BENCH_UPDATES_DB) 2>/dev/null || true
 	@$(BENCH_UPDATES_ENV) $(BIN)/python manage.py migrate --no-input --verbosity 0
 	@$(BENCH_UPDATES_ENV) $(BIN)/python manage.py bench_suggestion_updates --orgs 10000
+	@$(BENCH_ENV) $(BIN)/python manage.py bench_scheduler $(BENCH_SCHEDULER_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
