@@ -205,12 +205,18 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "events.models.EventStatus",
         "MeetingRequestStatusEnum": "events.models.MeetingRequest.Status",
         "RegistrationStatusEnum": "events.models.Registration.Status",
+        "MeetingStatusEnum": "events.models.Meeting.Status",
+        "ScheduleRunStatusEnum": "events.models.ScheduleRun.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "clusterplatform.schema.drop_backend_integer_bounds",
     ],
 }
+
+# Partner suggestions: blend sentence embeddings into the text match (pip install .[embeddings],
+# matchmaking/engine_blend.py). "auto": on when the extra is installed; "false" turns it off.
+MATCHMAKING_EMBEDDINGS = env("MATCHMAKING_EMBEDDINGS", default="auto")
 
 # Celery: Redis when REDIS_URL is set, otherwise an in-memory broker with eager execution so
 # that `make run` needs no services.
@@ -241,6 +247,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "meeting-requests-expiry": {
         "task": "events.tasks.expire_meeting_requests",
         "schedule": crontab(minute="*/5"),
+    },
+    # Reminders before meetings (each event says how long before; sent once).
+    "meeting-reminders": {
+        "task": "events.tasks.send_meeting_reminders",
+        "schedule": crontab(minute="*"),
     },
 }
 

@@ -37,7 +37,7 @@ from clusters.models import OrganisationStatus
 
 from . import demo_store as store
 from .demo_store import EventsResult
-from .models import MeetingRating, MeetingRequest, Registration
+from .models import Event, MeetingRating, MeetingRequest, Registration, ScheduleRun
 
 RS, Status, Outcome = MeetingRequest.Status, Registration.Status, MeetingRating.Outcome
 ZONES = {
@@ -321,7 +321,21 @@ def load_demo_events(
             requests = store.add_requests(event, spec, registrations, result)
             store.add_ratings_and_items(spec, registrations, requests, result)
             result.events.append(event)
+    for event in result.events:
+        _schedule_once(event, organiser, result)
     return result
+
+
+def _schedule_once(event: Event, organiser, result: EventsResult) -> None:
+    """Agendas to look at: each demo event's accepted requests are scheduled by the real
+    scheduler, once (a later run would find every meeting fixed and add nothing)."""
+    from . import schedule_runs
+
+    if event.status == Event.Status.CANCELLED or event.schedule_runs.exists():
+        return
+    run = ScheduleRun.objects.create(event=event, requested_by=organiser)
+    run = schedule_runs.run_schedule(run.pk)
+    result.created["meeting"] += run.result.get("new_meetings", 0)
 
 
 def describe(result: EventsResult) -> str:

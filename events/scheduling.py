@@ -253,6 +253,18 @@ def _placements(c: Compiled, st: State) -> dict[Hashable, Placement]:
             taken[c.fixed_slot[r]].add(table)
     out: dict[Hashable, Placement] = {}
     next_table = [1] * c.S
+
+    def free_table(s: int) -> int | None:
+        while next_table[s] in taken[s]:
+            next_table[s] += 1
+        if next_table[s] > c.slots[s].tables:
+            return None
+        taken[s].add(next_table[s])
+        return next_table[s]
+
+    # New meetings take tables first (the search counted them in); a fixed onsite meeting that
+    # had none gets one only if one is left, and stays without one otherwise.
+    late: list[int] = []
     for r, req in enumerate(c.requests):
         s = st.slot[r]
         if s < 0:
@@ -261,11 +273,15 @@ def _placements(c: Compiled, st: State) -> dict[Hashable, Placement]:
         fixed = r in c.fixed_slot
         table = c.fixed_table.get(r) if fixed else None
         if table is None and not c.online[r]:
-            while next_table[s] in taken[s]:
-                next_table[s] += 1
-            table = next_table[s]
-            taken[s].add(table)
+            if fixed:
+                late.append(r)
+                continue
+            table = free_table(s)
         out[req.id] = Placement(req.id, c.slots[s].id, table, fixed)
+    for r in late:
+        s = st.slot[r]
+        req = c.requests[r]
+        out[req.id] = Placement(req.id, c.slots[s].id, free_table(s), True)
     return out
 
 

@@ -28,3 +28,19 @@ def expire_meeting_requests() -> int:
     """Celery beat, every 5 minutes: expire unanswered requests, warn those about to."""
     warned = notifications.warn_expiring_requests()
     return services.expire_requests() + warned
+
+
+@shared_task(acks_late=True)
+def schedule_event(run_id: int) -> int:
+    """Place the event's accepted requests into slots and tables (one ScheduleRun)."""
+    from . import schedule_runs
+
+    return schedule_runs.run_schedule(run_id).result.get("new_meetings", 0)
+
+
+@shared_task(acks_late=True)
+def send_meeting_reminders() -> int:
+    """Celery beat, every minute: e-mail both people shortly before each meeting, once."""
+    from . import reminders
+
+    return reminders.send_due_reminders()

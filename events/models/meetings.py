@@ -85,7 +85,8 @@ class Meeting(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="meetings")
     request = models.ForeignKey(MeetingRequest, on_delete=models.CASCADE, related_name="meetings")
-    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="meetings")
+    # RESTRICT: a slot with meetings cannot be deleted alone, but goes with its event.
+    slot = models.ForeignKey(Slot, on_delete=models.RESTRICT, related_name="meetings")
     table = models.PositiveIntegerField(null=True, blank=True, help_text="Empty when online.")
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.SCHEDULED, db_index=True

@@ -2,4 +2,5 @@
 document.addEventListener("click", (event) => {
   const close = event.target.closest(".notice-close");
   if (close) close.closest(".notice").remove();
+  if (event.target.closest("[data-print]")) window.print();
 });

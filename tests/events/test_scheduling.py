@@ -312,3 +312,18 @@ def test_validator_reports_every_broken_rule():
                      "online meeting at table", "without a table", "afternoon only",
                      "table 1 used 2 times", "onsite meetings in 1"):  # fmt: skip
         assert expected in found
+
+
+def test_fixed_meetings_without_a_table_never_get_one_beyond_the_count():
+    """Three fixed onsite meetings had no table (the event was online, now hybrid) and two
+    tables exist: two get one, the third keeps none, and nothing new is squeezed in."""
+    from events.scheduling import FixedMeeting, Participant, Problem, Request, Slot, schedule
+
+    slots = [Slot(id="s1", start=0, end=20, session="w", tables=2)]
+    people = [Participant(id=i) for i in range(8)]
+    requests = [Request(id=f"r{i}", a=2 * i, b=2 * i + 1) for i in range(4)]
+    fixed = [FixedMeeting(request=f"r{i}", slot="s1", table=None) for i in range(3)]
+    placements = schedule(Problem(slots, people, requests, fixed)).placements
+    tables = sorted(p.table for p in placements.values() if p.fixed and p.table is not None)
+    assert tables == [1, 2]
+    assert placements["r3"].slot is None
