@@ -42,6 +42,10 @@ and the tests compare with brute force). Reasons are built for the final k only
 (engine_reasons). The cyclic garbage collector pauses while a block's objects are built (at
 100,000 profiles it otherwise costs a third of the time).
 
+Optional sentence embeddings (``Profiles.offers_vectors`` / ``looks_for_vectors``): a larger
+candidate pool per organisation is re-scored with the complementarity's text similarity blended
+from TF-IDF and the embeddings (engine_blend), then cut to k; without them nothing changes.
+
 Dismissed pairs (``exclude``) never come back. Already linked pairs (``linked``: members of one
 cluster, partners) are ranked like the others and flagged ``already_linked=True``.
 """
@@ -55,10 +59,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import engine_blend as eb
 from . import engine_features as ef
 from .engine_reasons import reasons_for, tables
 
-ENGINE_VERSION = "tfidf-1"
+ENGINE_VERSION = "tfidf-1"  # blended runs: ENGINE_VERSION + engine_blend.VERSION_SUFFIX
 
 WEIGHTS: dict[str, float] = {
     "complementarity": 0.60,
@@ -94,6 +99,10 @@ class Profiles:
     target_countries: list[list[str]]
     labels: list[str]
     term_names: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Optional sentence embeddings (n x d float32, unit rows, zero rows for organisations
+    # without them), both or neither: see engine_blend.
+    offers_vectors: np.ndarray | None = None
+    looks_for_vectors: np.ndarray | None = None
 
 
 @dataclass(slots=True)
@@ -104,6 +113,12 @@ class Suggestion:
     components: dict[str, float]
     reasons: list[str]
     already_linked: bool = False
+
+
+def version(profiles: Profiles) -> str:
+    """The engine version suggest() uses for these profiles (stored with the suggestions)."""
+    blended = eb.vectors_of(profiles) is not None
+    return ENGINE_VERSION + eb.VERSION_SUFFIX if blended else ENGINE_VERSION
 
 
 def suggest(
@@ -118,12 +133,14 @@ def suggest(
     weights: Mapping[str, float] | None = None,
     blend: tuple[float, float] = BLEND,
     max_df: float | None = None,
+    pool: int | None = None,
 ) -> Iterator[tuple[int, list[Suggestion]]]:
     """(organisation id, its top k, best first) for each organisation in ``only`` (default:
     all, in profile order; unknown ids are skipped), chunk by chunk. ``chunk_size`` is how
     many organisations go between two ``progress(done, total)`` calls; memory is bounded by
-    BLOCK_CELLS whatever it is. ``weights``, ``blend`` and ``max_df`` override the defaults
-    (for measurements)."""
+    BLOCK_CELLS whatever it is. ``weights``, ``blend``, ``max_df`` and ``pool`` (candidates
+    re-scored with the embeddings, engine_blend.pool_size) override the defaults (for
+    measurements)."""
     weights = dict(WEIGHTS if weights is None else weights)
     k, chunk_size = max(0, int(k)), max(1, int(chunk_size))
     if set(weights) != set(WEIGHTS):
@@ -142,8 +159,10 @@ def suggest(
         rows = np.array([position[int(i)] for i in wanted], dtype=np.int64)
         if not len(rows):
             return
+        vectors = eb.vectors_of(profiles)
+        dense = None if vectors is None else eb.prepare(*vectors, f.order)
         run = _Run(f, k, weights, blend, exclude or {}, linked or {}, position,
-                   profiles.term_names or {}, min(chunk_size, len(rows)))  # fmt: skip
+                   profiles.term_names or {}, min(chunk_size, len(rows)), dense, pool)  # fmt: skip
     total = len(rows)
     for start in range(0, total, chunk_size):
         chunk = rows[start : start + chunk_size]
@@ -170,12 +189,15 @@ def _gc_paused():
 class _Run:
     """One suggest() call: features, the dense matrix product's operands and the buffers."""
 
-    def __init__(self, f, k, weights, blend, exclude, linked, position, names, rows_at_most):
+    def __init__(self, f, k, weights, blend, exclude, linked, position, names, rows_at_most,
+                 dense, pool):  # fmt: skip
         self.f, self.k, self.weights, self.blend = f, k, weights, blend
         self.exclude, self.linked, self.position = exclude, linked, position
-        self.names = tables(f, names)
+        self.names, self.dense = tables(f, names), dense
         n = f.n
         self.kk = min(k + max(10, k // 2), n)  # candidates rescored exactly per row
+        if dense is not None and k:  # the pool re-scored with the embeddings
+            self.kk = min(max(self.kk, eb.pool_size(k) if pool is None else pool), n)
         self.bs = int(max(1, min(32, n // (4 * self.kk))))  # strided column blocks of bs
         self.npad = -(-n // self.bs) * self.bs
         self.x, self.y = _linear_features(f, weights, self.npad)
@@ -259,7 +281,7 @@ class _Run:
 
     def finish(self, a, cand_rows, cand_cols) -> list[tuple[int, list[Suggestion]]]:
         return _finish(self.f, a, cand_rows, cand_cols, self.k, self.weights, self.blend,
-                       self.linked, self.names)  # fmt: skip
+                       self.linked, self.names, self.dense)  # fmt: skip
 
 
 def _linear_features(f: ef.Features, weights: Mapping[str, float], npad: int):
@@ -306,10 +328,13 @@ def _top_columns(scores: np.ndarray, kk: int, bs: int) -> np.ndarray:
     return np.take_along_axis(cols, best, axis=1)
 
 
-def _finish(f, a, cand_rows, cand_cols, k, weights, blend, linked, names):
+def _finish(f, a, cand_rows, cand_cols, k, weights, blend, linked, names, dense=None):
     """Exact scores of the candidates, the best k of each row sorted, with their reasons."""
     pa, pb = a[cand_rows], cand_cols
     comps, text = ef.pair_components(f, pa, pb, blend)
+    if dense is not None:  # reasons still name the TF-IDF terms (text stays as it is)
+        comps["complementarity"] = eb.complementarity(dense, pa, pb, text["a2b"], text["b2a"],
+                                                      blend)  # fmt: skip
     keys = list(WEIGHTS)
     values = np.column_stack([np.broadcast_to(comps[c], pa.shape) for c in keys])
     score = np.zeros(len(pa))

@@ -12,6 +12,7 @@ class SuggestionRun(models.Model):
     class Scope(models.TextChoices):
         FULL = "full", "All organisations"
         ORGANISATION = "organisation", "One organisation"
+        EMBEDDINGS = "embeddings", "Profile embeddings"  # filled before a full run (optional)
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -49,6 +50,26 @@ class SuggestionRun(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.done / self.total) if self.total else 0
+
+
+class ProfileEmbedding(models.Model):
+    """Sentence embeddings of one organisation's offers and looks-for texts (the optional
+    extra, matchmaking/embeddings.py): float32 bytes, re-encoded only when the encoded texts
+    (``text_hash``) or the model change. The engine blends them into the complementarity."""
+
+    organisation = models.OneToOneField(
+        "clusters.Organisation", on_delete=models.CASCADE, related_name="profile_embedding"
+    )
+    model_name = models.CharField(max_length=100)
+    text_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the exact texts encoded (offers, looks for)."
+    )
+    offers_vector = models.BinaryField()
+    looks_for_vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Embedding of {self.organisation} ({self.model_name})"
 
 
 class PartnerSuggestion(models.Model):

@@ -12,9 +12,13 @@
   ceiling of recall@10 (mean of min(1, 10 / true partners)).
 * Baselines ranked on the same data: random, shared sectors only (Jaccard), and the plain
   symmetric TF-IDF cosine of the whole profile text.
+* ``bench_suggestions --embeddings`` (matchmaking/quality_embeddings.py): the engine with
+  sentence-embedding vectors of the generated texts against the engine alone in the same run
+  (encoding needs ``pip install .[embeddings]``, reported as not installed otherwise), and each
+  speed size again with random unit vectors (the re-scoring's cost; no extra needed).
 * ``measure_speed``: a full recompute (every organisation, k suggestions each, consumed) with
-  its wall time and the process's peak RSS. ``python -m matchmaking.quality speed N SEED K``
-  runs it in a fresh process (manage.py bench_suggestions does, one process per size).
+  its wall time and the process's peak RSS. ``python -m matchmaking.quality speed N SEED K
+  [vectors]`` runs it in a fresh process (manage.py bench_suggestions does, one per size).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from . import engine
+from . import quality_embeddings as qe
 from .quality_data import generate
 
 AT = 10  # the cut-off of every metric
@@ -125,9 +130,19 @@ def engine_ranked(profiles: engine.Profiles, orgs: Sequence[int], **options) -> 
 
 
 def measure_quality(
-    n: int, seed: int, shape: Mapping | None = None, variants: Mapping[str, dict] | None = None
+    n: int,
+    seed: int,
+    shape: Mapping | None = None,
+    variants: Mapping[str, dict] | None = None,
+    *,
+    embeddings: bool = False,
+    pools: Mapping[str, int] | None = None,
+    cache: dict | None = None,
 ) -> dict:
-    """Engine (and ``variants``: name -> suggest() options) against the baselines."""
+    """Engine (and ``variants``: name -> suggest() options) against the baselines; with
+    ``embeddings`` (the extra installed) also the engine with the texts' vectors (qe.EMBEDDED,
+    and ``pools``: name -> pool size), and what encoding cost (``cache``: text key -> vector,
+    kept between runs, so a text is encoded once)."""
     started = time.perf_counter()
     data = generate(n, seed, **(shape or {}))
     orgs = sorted(data.truth)
@@ -142,6 +157,23 @@ def measure_quality(
         metrics[name] = evaluate(engine_ranked(data.profiles, orgs, **options), data.truth)
     for name, ranked in baselines(data.profiles, orgs, seed).items():
         metrics[name] = evaluate(ranked, data.truth)
+    if embeddings:
+        cache = {} if cache is None else cache
+        known = len(cache)
+        encode_started = time.perf_counter()
+        offers, looks = qe.embedded_sides(data.profiles, cache)
+        encoded = time.perf_counter()
+        blended = qe.with_vectors(data.profiles, offers, looks)
+        metrics[qe.EMBEDDED] = evaluate(engine_ranked(blended, orgs), data.truth)
+        ranked = time.perf_counter()
+        for name, pool in (pools or {}).items():
+            metrics[name] = evaluate(engine_ranked(blended, orgs, pool=pool), data.truth)
+        result["embeddings"] = {
+            "texts": 2 * len(data.profiles.ids),
+            "texts_encoded": len(cache) - known,
+            "encode_seconds": round(encoded - encode_started, 2),
+            "rank_seconds": round(ranked - encoded, 2),  # the engine with the vectors
+        }
     result["metrics"] = metrics
     engine_recall = metrics["engine"]["recall@10"] or 0
     shared = metrics["shared_sectors"]["recall@10"] or 0
@@ -157,15 +189,21 @@ def _peak_rss_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
 
 
-def measure_speed(n: int, seed: int = 1, k: int = 20, chunk_size: int = 2000) -> dict:
+def measure_speed(
+    n: int, seed: int = 1, k: int = 20, chunk_size: int = 2000, vectors: bool = False
+) -> dict:
     """A full recompute of n generated profiles: all suggestions built and consumed. Peak RSS
-    is the whole process's (profiles included): run it in a fresh process per size."""
+    is the whole process's (profiles included): run it in a fresh process per size. With
+    ``vectors``, random unit embeddings for every profile (the blended engine's cost)."""
     started = time.perf_counter()
     data = generate(n, seed)
+    profiles = data.profiles
+    if vectors:
+        profiles = qe.with_vectors(profiles, *qe.random_vectors(n, seed))
     generated = time.perf_counter()
     rss_profiles = _peak_rss_mib()
     suggestions = orgs = 0
-    for _, found in engine.suggest(data.profiles, k=k, chunk_size=chunk_size):
+    for _, found in engine.suggest(profiles, k=k, chunk_size=chunk_size):
         orgs += 1
         suggestions += len(found)
     finished = time.perf_counter()
@@ -173,6 +211,7 @@ def measure_speed(n: int, seed: int = 1, k: int = 20, chunk_size: int = 2000) ->
         "n": n,
         "seed": seed,
         "k": k,
+        "engine_version": engine.version(profiles),
         "organisations": orgs,
         "suggestions": suggestions,
         "generate_seconds": round(generated - started, 2),
@@ -200,10 +239,11 @@ VARIANTS = {
 }
 
 
-def speed_in_subprocess(n: int, seed: int, k: int) -> dict:
+def speed_in_subprocess(n: int, seed: int, k: int, vectors: bool = False) -> dict:
     """measure_speed in a fresh interpreter, so that its peak RSS is its own."""
+    extra = ["vectors"] if vectors else []
     done = subprocess.run(
-        [sys.executable, "-m", "matchmaking.quality", "speed", str(n), str(seed), str(k)],
+        [sys.executable, "-m", "matchmaking.quality", "speed", str(n), str(seed), str(k), *extra],
         cwd=Path(__file__).resolve().parent.parent,
         capture_output=True,
         text=True,
@@ -227,20 +267,34 @@ def benchmark(
     k: int,
     shapes: Sequence[str] = tuple(SHAPES),
     variants: bool = True,
+    embeddings: bool = False,
     log: Callable[[str], None] = lambda message: None,
 ) -> dict:
-    """The whole report of ``manage.py bench_suggestions``: speed, quality and the targets."""
+    """The whole report of ``manage.py bench_suggestions``: speed, quality and the targets;
+    with ``embeddings``, the engine with the texts' embeddings against it, the re-scoring's
+    speed, and what encoding costs (or, without the extra, that it is not installed)."""
     speed = []
     for n in sizes:
         log(f"speed: {n} organisations in a fresh process")
         speed.append(speed_in_subprocess(n, seeds[0] if seeds else 1, k))
+        if embeddings:
+            log(f"speed: {n} organisations with random embeddings in a fresh process")
+            row = speed_in_subprocess(n, seeds[0] if seeds else 1, k, vectors=True)
+            speed[-1]["blended"] = qe.blended_speed(speed[-1], row, k)
+    embedding_report = qe.start(log, _peak_rss_mib) if embeddings else None
+    with_embeddings = isinstance(embedding_report, dict)
+    cache: dict = {}
     runs = []
     for shape in shapes:
         for n in quality_sizes:
             for seed in seeds:
                 log(f"quality: shape {shape}, {n} organisations, seed {seed}")
                 extra = VARIANTS if variants and shape == "default" else None
-                runs.append({"shape": shape, **measure_quality(n, seed, SHAPES[shape], extra)})
+                measured = measure_quality(
+                    n, seed, SHAPES[shape], extra, embeddings=with_embeddings,
+                    pools=qe.POOLS if variants else None, cache=cache,
+                )  # fmt: skip
+                runs.append({"shape": shape, **measured})
     summary = {}
     for shape in shapes:
         mine = [r for r in runs if r["shape"] == shape]
@@ -271,7 +325,11 @@ def benchmark(
             targets[f"{shape}: recall@10 >= 90% of the ceiling"] = all(
                 r["engine_share_of_ceiling"] >= 0.9 for r in mine
             )
+    if with_embeddings:
+        embedding_report = qe.finish(embedding_report, runs, _peak_rss_mib())
+    report = {} if embedding_report is None else {"embeddings": embedding_report}
     return {
+        **report,
         "engine_version": engine.ENGINE_VERSION,
         "weights": engine.WEIGHTS,
         "blend": engine.BLEND,
@@ -290,7 +348,12 @@ def benchmark(
     }
 
 
-if __name__ == "__main__":  # python -m matchmaking.quality speed N SEED K
-    if len(sys.argv) != 5 or sys.argv[1] != "speed":
-        sys.exit("usage: python -m matchmaking.quality speed N SEED K")
-    print(json.dumps(measure_speed(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))))
+if __name__ == "__main__":  # python -m matchmaking.quality speed N SEED K [vectors]
+    if (
+        len(sys.argv) not in (5, 6)
+        or sys.argv[1] != "speed"
+        or sys.argv[5:] not in ([], ["vectors"])
+    ):
+        sys.exit("usage: python -m matchmaking.quality speed N SEED K [vectors]")
+    n, seed, k = (int(v) for v in sys.argv[2:5])
+    print(json.dumps(measure_speed(n, seed, k, vectors=sys.argv[5:] == ["vectors"])))

@@ -1,8 +1,12 @@
-"""Computing and storing partner suggestions; feedback on them. Tasks call these."""
+"""Computing and storing partner suggestions and the optional profile embeddings; feedback on
+the suggestions. Tasks call these."""
 
 from __future__ import annotations
 
+import logging
+import time
 from collections import defaultdict
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -10,11 +14,18 @@ from django.utils import timezone
 
 from clusters.models import Organisation
 
-from . import engine
-from .features import linked_pairs, load_profiles
-from .models import PartnerSuggestion, SuggestionFeedback, SuggestionRun
+from . import embeddings, engine
+from .features import embedding_texts, embeddings_enabled, linked_pairs, load_profiles
+from .models import PartnerSuggestion, ProfileEmbedding, SuggestionFeedback, SuggestionRun
+
+logger = logging.getLogger(__name__)
 
 K = 20
+EMBED_BATCH = 256  # profiles encoded (and stored) at a time
+# A full run encodes for at most this long (some 30,000 profiles on two busy cores), the rest
+# the next night: well within the broker's one-hour visibility timeout, after which a task not
+# yet acknowledged is delivered again. Profiles not encoded yet are matched by TF-IDF alone.
+EMBED_BUDGET_SECONDS = 30 * 60
 
 
 def dismissed_pairs() -> dict[int, set[int]]:
@@ -27,7 +38,11 @@ def dismissed_pairs() -> dict[int, set[int]]:
 
 
 @transaction.atomic
-def store_suggestions(organisation_id: int, suggestions: list[engine.Suggestion]) -> int:
+def store_suggestions(
+    organisation_id: int,
+    suggestions: list[engine.Suggestion],
+    engine_version: str = engine.ENGINE_VERSION,
+) -> int:
     """Replace one organisation's suggestions as a whole: readers never see half a list."""
     now = timezone.now()
     PartnerSuggestion.objects.filter(organisation_id=organisation_id).delete()
@@ -40,7 +55,7 @@ def store_suggestions(organisation_id: int, suggestions: list[engine.Suggestion]
             components={k: round(float(v), 4) for k, v in s.components.items()},
             reasons=list(s.reasons),
             already_linked=s.already_linked,
-            engine_version=engine.ENGINE_VERSION,
+            engine_version=engine_version,
             computed_at=now,
         )
         for rank, s in enumerate(suggestions, start=1)
@@ -54,7 +69,9 @@ def recompute_organisation(organisation_id: int) -> int:
         # A draft is nobody's partner and gets no list; an unpublished profile loses its list.
         PartnerSuggestion.objects.filter(organisation_id=organisation_id).delete()
         return 0
+    _embed_quietly([organisation_id])
     profiles = load_profiles()
+    version = engine.version(profiles)
     results = engine.suggest(
         profiles,
         k=K,
@@ -64,8 +81,97 @@ def recompute_organisation(organisation_id: int) -> int:
     )
     stored = 0
     for org_id, suggestions in results:
-        stored += store_suggestions(org_id, suggestions)
+        stored += store_suggestions(org_id, suggestions, version)
     return stored
+
+
+def embed_organisation(organisation_id: int) -> bool:
+    """Encode one published profile's texts when the extra is on and they (or the model)
+    changed since they were last encoded; True if it did. Idempotent."""
+    return embed_profiles([organisation_id]) > 0
+
+
+def embed_profiles(
+    ids: Iterable[int] | None = None, *, track: bool = False, budget: float | None = None
+) -> int:
+    """Encode the published profiles (of ``ids``, default all) that have no embedding of the
+    current model for their current texts, EMBED_BATCH at a time, each batch stored as it
+    comes; how many were encoded. Nothing without the extra or with MATCHMAKING_EMBEDDINGS
+    off. ``track``: progress in a SuggestionRun (scope embeddings) when there is work;
+    ``budget``: seconds after which no new batch starts."""
+    if not embeddings_enabled():
+        return 0
+    texts = embedding_texts(ids)
+    stored = ProfileEmbedding.objects.filter(model_name=embeddings.MODEL_NAME)
+    if ids is not None:
+        stored = stored.filter(organisation_id__in=list(texts))
+    hashes = dict(stored.values_list("organisation_id", "text_hash"))
+    todo = [(pk, t) for pk, t in texts.items() if hashes.get(pk) != embeddings.text_hash(*t)]
+    if not todo:
+        return 0
+    run = None
+    if track:
+        run = SuggestionRun.objects.create(
+            scope=SuggestionRun.Scope.EMBEDDINGS,
+            status=SuggestionRun.Status.RUNNING,
+            total=len(todo),
+            started_at=timezone.now(),
+        )
+    deadline = None if budget is None else time.monotonic() + budget
+    done = 0
+    try:
+        for start in range(0, len(todo), EMBED_BATCH):
+            if deadline is not None and time.monotonic() > deadline:
+                break
+            batch = todo[start : start + EMBED_BATCH]
+            vectors = embeddings.encode([t[0] for _, t in batch] + [t[1] for _, t in batch])
+            _store_embeddings(batch, vectors[: len(batch)], vectors[len(batch) :])
+            done = start + len(batch)
+            if run is not None:
+                SuggestionRun.objects.filter(pk=run.pk).update(done=done)
+    except Exception as error:
+        if run is not None:
+            SuggestionRun.objects.filter(pk=run.pk).update(
+                status=SuggestionRun.Status.FAILED,
+                error=repr(error)[:2000],
+                finished_at=timezone.now(),
+            )
+        raise
+    if run is not None:
+        SuggestionRun.objects.filter(pk=run.pk).update(
+            status=SuggestionRun.Status.DONE, finished_at=timezone.now()
+        )
+    return done
+
+
+def _store_embeddings(batch, offers, looks) -> None:
+    """Insert or replace the embeddings of a batch of (organisation id, texts)."""
+    ProfileEmbedding.objects.bulk_create(
+        [
+            ProfileEmbedding(
+                organisation_id=pk,
+                model_name=embeddings.MODEL_NAME,
+                text_hash=embeddings.text_hash(*texts),
+                offers_vector=embeddings.to_bytes(o),
+                looks_for_vector=embeddings.to_bytes(lk),
+            )
+            for (pk, texts), o, lk in zip(batch, offers, looks, strict=True)
+        ],
+        update_conflicts=True,
+        unique_fields=["organisation"],
+        update_fields=[
+            "model_name", "text_hash", "offers_vector", "looks_for_vector", "updated_at"
+        ],
+    )  # fmt: skip
+
+
+def _embed_quietly(ids: Iterable[int] | None = None, **options) -> None:
+    """Embed before computing suggestions; a failure of the optional extra is logged, not
+    raised: the suggestions then use the embeddings stored before, or TF-IDF alone."""
+    try:
+        embed_profiles(ids, **options)
+    except Exception:
+        logger.exception("Profile embeddings failed; suggestions go on without the new ones")
 
 
 def start_full_recompute() -> tuple[SuggestionRun, bool]:
@@ -92,22 +198,24 @@ def start_full_recompute() -> tuple[SuggestionRun, bool]:
 
 def run_full_recompute(run_id: int) -> SuggestionRun:
     """Recompute every published organisation in chunks, storing each chunk as it comes and
-    the progress in the run row; a finished or failed run is left alone (safe to retry)."""
+    the progress in the run row; a finished or failed run is left alone (safe to retry).
+    With the extra on, the profiles without an up-to-date embedding are encoded first, in a
+    run of their own (most nights none: each profile change encodes its own; the first night
+    after installing the extra, as many as EMBED_BUDGET_SECONDS allows)."""
     run = SuggestionRun.objects.get(pk=run_id)
     if run.status in (SuggestionRun.Status.DONE, SuggestionRun.Status.FAILED):
         return run
-    profiles = load_profiles()
-    run.status = SuggestionRun.Status.RUNNING
-    run.started_at = timezone.now()
-    run.total = len(profiles.ids)
-    run.done = 0
-    run.engine_version = engine.ENGINE_VERSION
-    run.save()
+    runs = SuggestionRun.objects.filter(pk=run.pk)
+    runs.update(status=SuggestionRun.Status.RUNNING, started_at=timezone.now(), done=0)
 
     def progress(done: int, total: int) -> None:
-        SuggestionRun.objects.filter(pk=run.pk).update(done=done, total=total)
+        runs.update(done=done, total=total)
 
     try:
+        _embed_quietly(track=True, budget=EMBED_BUDGET_SECONDS)
+        profiles = load_profiles()
+        version = engine.version(profiles)
+        runs.update(total=len(profiles.ids), engine_version=version)
         results = engine.suggest(
             profiles,
             k=K,
@@ -116,16 +224,16 @@ def run_full_recompute(run_id: int) -> SuggestionRun:
             progress=progress,
         )
         for org_id, suggestions in results:
-            store_suggestions(org_id, suggestions)
+            store_suggestions(org_id, suggestions, version)
         # Organisations no longer published keep no stale lists.
         PartnerSuggestion.objects.exclude(organisation_id__in=profiles.ids).delete()
     except Exception as error:
-        SuggestionRun.objects.filter(pk=run.pk).update(
+        runs.update(
             status=SuggestionRun.Status.FAILED, error=repr(error)[:2000], finished_at=timezone.now()
         )
         raise
-    SuggestionRun.objects.filter(pk=run.pk).update(
-        status=SuggestionRun.Status.DONE, done=run.total, finished_at=timezone.now()
+    runs.update(
+        status=SuggestionRun.Status.DONE, done=len(profiles.ids), finished_at=timezone.now()
     )
     run.refresh_from_db()
     return run

