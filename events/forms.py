@@ -11,7 +11,7 @@ from clusters.forms import TopicsField
 from clusters.models import Organisation
 from clusters.rules import organisation_ids_for
 
-from .models import Event, MarketplaceItem, MeetingRating, Registration, SessionWindow
+from .models import Event, MarketplaceItem, MeetingRating, Registration, SessionWindow, Slot
 
 
 def window_label(event: Event, window: SessionWindow) -> str:
@@ -50,6 +50,13 @@ class RegistrationForm(forms.Form):
         widget=SessionCheckboxes,
         label="When you can meet",
     )
+    blocked_slots = forms.ModelMultipleChoiceField(
+        queryset=Slot.objects.none(),
+        required=False,
+        widget=SessionCheckboxes,
+        label="Meeting times you cannot make",
+        help_text="E.g. a plenary or workshop you attend: no meeting is scheduled then.",
+    )
     max_meetings = forms.IntegerField(required=False, min_value=1, label="Most meetings you want")
     topics = TopicsField(
         required=False,
@@ -78,6 +85,7 @@ class RegistrationForm(forms.Form):
                 {
                     "organisation": registration.organisation_id,
                     "availability": list(registration.availability.all()),
+                    "blocked_slots": list(registration.blocked_slots.all()),
                     "max_meetings": registration.max_meetings,
                     "topics": list(registration.topics.all()),
                     "interests": registration.interests,
@@ -102,6 +110,9 @@ class RegistrationForm(forms.Form):
         windows.help_text = (
             f"Times in {event.time_zone}. Choose none if you can meet in every session."
         )
+        blocked = self.fields["blocked_slots"]
+        blocked.queryset = event.slots.order_by("index")
+        blocked.label_from_instance = lambda slot: str(slot)
         limit = self.fields["max_meetings"]
         limit.widget.attrs["max"] = event.max_meetings
         limit.validators.append(_at_most(event))
@@ -125,6 +136,27 @@ class MeetingRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="Why you would like to meet: they read it before they answer.",
     )
+    part_of_day = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any time"), ("morning", "Morning only"), ("afternoon", "Afternoon only")],
+        label="When",
+        help_text="The scheduler places the meeting in this part of the day.",
+    )
+    must_be_online = forms.BooleanField(
+        required=False, label="Meet online", help_text="A video call instead of a table."
+    )
+
+    def __init__(self, *args, event=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if event is None or event.format != event.Format.HYBRID:
+            # On site only, or online anyway: nothing to choose.
+            del self.fields["must_be_online"]
+
+    def preferences(self) -> dict[str, Any]:
+        return {
+            "part_of_day": self.cleaned_data.get("part_of_day", ""),
+            "must_be_online": self.cleaned_data.get("must_be_online", False),
+        }
 
 
 class MarketplaceItemForm(forms.ModelForm):

@@ -63,7 +63,7 @@ def request_send(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.info(request, "That is you: choose someone else to meet.")
         return redirect("events:participants", slug=event.slug)
     existing = selectors.open_partner_ids(mine).get(receiver.pk)
-    form = MeetingRequestForm(request.POST if request.method == "POST" else None)
+    form = MeetingRequestForm(request.POST if request.method == "POST" else None, event=mine.event)
     if request.method == "POST" and form.is_valid():
         try:
             sent = services.send_request(
@@ -71,6 +71,7 @@ def request_send(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 sender=mine,
                 receiver=receiver,
                 message=form.cleaned_data["message"],
+                **form.preferences(),
             )
         except ValidationError as error:
             form_errors_from(form, error)

@@ -166,6 +166,7 @@ def _save_registration(request: HttpRequest, event: Event, active, data: dict) -
     with transaction.atomic():
         details = {
             "availability": data["availability"],
+            "blocked_slots": data["blocked_slots"],
             "max_meetings": data["max_meetings"],
             "topics": topics_from_names(data["topics"]),
             "interests": data["interests"],

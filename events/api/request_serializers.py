@@ -63,6 +63,15 @@ class MeetingRequestCreateSerializer(serializers.Serializer):
         queryset=Registration.objects.all(), help_text="The other participant's registration id."
     )
     message = serializers.CharField(max_length=2000, allow_blank=True, required=False)
+    part_of_day = serializers.ChoiceField(
+        choices=[("", "Any time"), ("morning", "Morning only"), ("afternoon", "Afternoon only")],
+        required=False,
+        allow_blank=True,
+        help_text="The scheduler places the meeting in this part of the day.",
+    )
+    must_be_online = serializers.BooleanField(
+        required=False, default=False, help_text="Meet online (hybrid events only)."
+    )
 
 
 class MeetingRatingSerializer(ModelSerializer):

@@ -75,6 +75,8 @@ class MeetingRequestViewSet(
             sender=sender,
             receiver=receiver,
             message=serializer.validated_data.get("message", ""),
+            part_of_day=serializer.validated_data.get("part_of_day", ""),
+            must_be_online=serializer.validated_data.get("must_be_online", False),
         )
         mutual = meeting.sender_id != sender.pk
         return self._read(

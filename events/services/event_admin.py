@@ -211,6 +211,7 @@ def create_event(
         event.sectors.set(m2m["sectors"])
     _replace_windows(event, windows)
     _replace_kind_limits(event, kind_limits or {})
+    _refresh_slots(event)
     forget(user)
     return event
 
@@ -244,7 +245,16 @@ def update_event(
         _check_windows(event, [(w.starts_at, w.ends_at, w.label) for w in event.windows.all()])
     if kind_limits is not None:
         _replace_kind_limits(event, kind_limits)
+    _refresh_slots(event)
     return event
+
+
+def _refresh_slots(event: Event) -> None:
+    """Meeting times follow the sessions and the meeting length at once, so that participants
+    can say which ones they cannot make (generate_slots refuses to drop a slot with meetings)."""
+    from .meetings import generate_slots
+
+    generate_slots(event)
 
 
 @transaction.atomic

@@ -59,6 +59,14 @@ def _check_details(
     return windows
 
 
+def _check_blocked(event: Event, slots: Iterable) -> list:
+    """Meeting times the person cannot meet (a plenary they attend): the scheduler skips them."""
+    chosen = list(slots or ())
+    if any(slot.event_id != event.pk for slot in chosen):
+        raise ValidationError({"blocked_slots": "Choose meeting times of this event."})
+    return chosen
+
+
 def _approve_mail_on_commit(registration_ids: list[int]) -> None:
     from ..tasks import notify_registration
 
@@ -73,6 +81,7 @@ def register(
     event: Event,
     organisation: Organisation,
     availability: Iterable[SessionWindow] = (),
+    blocked_slots: Iterable = (),
     max_meetings: int | None = None,
     topics: Iterable = (),
     interests: str = "",
@@ -124,6 +133,7 @@ def register(
     except IntegrityError as error:  # the same person, registering twice at the same moment
         raise ValidationError({"event": "You are already registered for this event."}) from error
     registration.availability.set(windows)
+    registration.blocked_slots.set(_check_blocked(event, blocked_slots))
     registration.topics.set(list(topics))
     if status == Status.APPROVED:
         _approve_mail_on_commit([registration.pk])
@@ -137,6 +147,7 @@ def update_registration(
     user,
     registration: Registration,
     availability: Iterable[SessionWindow],
+    blocked_slots: Iterable | None = None,
     max_meetings: int | None = None,
     topics: Iterable = (),
     interests: str = "",
@@ -153,6 +164,8 @@ def update_registration(
     registration.interests = (interests or "").strip()[:2000]
     registration.save(update_fields=["max_meetings", "interests", "updated_at"])
     registration.availability.set(windows)
+    if blocked_slots is not None:
+        registration.blocked_slots.set(_check_blocked(registration.event, blocked_slots))
     registration.topics.set(list(topics))
     return registration
 

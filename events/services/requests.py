@@ -89,13 +89,32 @@ def _accept(request: MeetingRequest, user, now) -> MeetingRequest:
     return request
 
 
+PARTS_OF_DAY = ("", "morning", "afternoon")
+
+
+def _check_preferences(event: Event, part_of_day: str, must_be_online: bool) -> None:
+    """What the scheduler honours: a part of the day, and online at a hybrid event."""
+    if (part_of_day or "") not in PARTS_OF_DAY:
+        raise ValidationError({"part_of_day": "Choose the morning, the afternoon or any time."})
+    if must_be_online and event.format == Event.Format.ONSITE:
+        raise ValidationError({"must_be_online": "This event meets on site only."})
+
+
 @transaction.atomic
 def send_request(
-    *, user, sender: Registration, receiver: Registration, message: str = "", now=None
+    *,
+    user,
+    sender: Registration,
+    receiver: Registration,
+    message: str = "",
+    part_of_day: str = "",
+    must_be_online: bool = False,
+    now=None,
 ) -> MeetingRequest:
     """Ask ``receiver`` for a meeting. If they already asked the sender, that request is
     accepted instead (and returned); if the event accepts requests automatically, so is this."""
     now = now or timezone.now()
+    _check_preferences(sender.event, part_of_day, must_be_online)
     if sender.person_id != user.pk:
         raise PermissionDenied("You can only send requests from your own registration.")
     if receiver.event_id != sender.event_id:
@@ -139,7 +158,14 @@ def send_request(
     # A participant with a full agenda could not accept: do not ask them.
     _check_capacity(receiver, field="receiver", yours=False)
     message = (message or "").strip()[:2000]
-    request = MeetingRequest(event=event, sender=sender, receiver=receiver, message=message)
+    request = MeetingRequest(
+        event=event,
+        sender=sender,
+        receiver=receiver,
+        message=message,
+        part_of_day=part_of_day or "",
+        must_be_online=bool(must_be_online),
+    )
     if event.requests_need_acceptance:
         request.expires_at = now + event.request_expiry
     else:

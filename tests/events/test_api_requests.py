@@ -56,6 +56,17 @@ def end_event(event: Event) -> None:
 
 
 class TestSend:
+    def test_a_request_asks_for_a_part_of_the_day(self, world):
+        response = as_role(world, "participant").post(
+            REQUESTS, {"receiver": world.other.pk, "part_of_day": "morning"}
+        )
+        assert response.status_code == 201, response.json()
+        assert MeetingRequest.objects.get(pk=response.json()["id"]).part_of_day == "morning"
+        bad = as_role(world, "participant").post(
+            REQUESTS, {"receiver": world.other.pk, "part_of_day": "night"}
+        )
+        assert bad.status_code == 400 and "part_of_day" in bad.json()
+
     def test_send_a_request(self, world):
         response = as_role(world, "participant").post(
             REQUESTS, {"receiver": world.other.pk, "message": "Shall we talk lasers?"}

@@ -282,6 +282,22 @@ def test_register_happy_path(client, event, member):
     assert "Hydrogen buses" in page and "Up to 5" in page
 
 
+def test_register_says_which_meeting_times_one_cannot_make(client, event, member):
+    from events.services.meetings import generate_slots
+
+    slots = generate_slots(event)
+    client.force_login(member)
+    response = client.get(url("register", event))
+    assert "Meeting times you cannot make" in html(response)
+    org = response.context["form"].fields["organisation"].queryset[0]
+    response = client.post(
+        url("register", event), {"organisation": org.pk, "blocked_slots": [slots[0].pk]}
+    )
+    assert response.status_code == 302
+    registration = Registration.objects.get(event=event, person=member)
+    assert list(registration.blocked_slots.all()) == [slots[0]]
+
+
 def test_register_with_approval_is_pending(client, member):
     event = make_event(requires_approval=True)
     client.force_login(member)

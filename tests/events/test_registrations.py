@@ -395,3 +395,36 @@ def test_organised_event_ids_and_registrations_of(organiser):
     other = type(organiser).objects.create(email="second@example.org")
     services.update_event(user=organiser, event=event, fields={"organisers": [other]})
     assert organised_event_ids(organiser) == frozenset()
+
+
+def test_blocked_meeting_times_are_kept_out_of_the_schedule():
+    from events.schedule_runs import build_problem
+    from events.services.meetings import generate_slots
+
+    event = make_event(windows=1)
+    slots = generate_slots(event)
+    org = OrganisationFactory()
+    person = OrganisationFactory.add_person(org)
+    registration = services.register(
+        user=person, event=event, organisation=org, blocked_slots=slots[:2]
+    )
+    assert set(registration.blocked_slots.all()) == set(slots[:2])
+    other = make_participant(event)
+    request = services.send_request(user=other.person, sender=other, receiver=registration)
+    services.answer_request(user=person, request=request, accept=True)
+    problem = build_problem(event, slots)
+    mine = next(p for p in problem.participants if p.id == registration.pk)
+    assert not {s.pk for s in slots[:2]} & set(mine.available)
+    assert {s.pk for s in slots[2:]} <= set(mine.available)
+
+
+def test_blocked_times_must_belong_to_the_event():
+    from events.services.meetings import generate_slots
+
+    event, elsewhere = make_event(), make_event()
+    foreign = generate_slots(elsewhere)[0]
+    org = OrganisationFactory()
+    person = OrganisationFactory.add_person(org)
+    with pytest.raises(ValidationError) as error:
+        services.register(user=person, event=event, organisation=org, blocked_slots=[foreign])
+    assert "blocked_slots" in error.value.message_dict

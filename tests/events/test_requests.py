@@ -369,3 +369,24 @@ def test_calling_off_a_meeting_frees_its_seats(event, a, b, how):
     assert meeting.status == "cancelled" and not meeting.seats.exists()
     request.refresh_from_db()
     assert request.status == RS.CANCELLED
+
+
+def test_a_request_carries_when_and_how_to_meet_for_the_scheduler():
+    event = make_event(format="hybrid")
+    a, b = make_participant(event), make_participant(event)
+    request = services.send_request(
+        user=a.person, sender=a, receiver=b, part_of_day="afternoon", must_be_online=True
+    )
+    request.refresh_from_db()
+    assert (request.part_of_day, request.must_be_online) == ("afternoon", True)
+
+
+def test_request_preferences_are_checked():
+    onsite = make_event(format="onsite")
+    a, b = make_participant(onsite), make_participant(onsite)
+    with pytest.raises(ValidationError) as online:
+        services.send_request(user=a.person, sender=a, receiver=b, must_be_online=True)
+    assert "must_be_online" in online.value.message_dict
+    with pytest.raises(ValidationError) as part:
+        services.send_request(user=a.person, sender=a, receiver=b, part_of_day="evening")
+    assert "part_of_day" in part.value.message_dict

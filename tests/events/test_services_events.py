@@ -348,3 +348,17 @@ def test_the_creator_always_organises_their_event(organiser):
         fields=_fields(organisers=[other]),
     )
     assert set(event.organisers.all()) == {organiser, other}
+
+
+def test_an_event_has_its_meeting_times_as_soon_as_it_has_sessions(organiser):
+    from events import services
+
+    day = _day()
+    event = services.create_event(
+        user=organiser,
+        fields=_fields(meeting_minutes=25, break_minutes=5),
+        windows=[(_at(day, 9), _at(day, 11), "Morning")],
+    )
+    assert event.slots.count() == 4  # 09:00, 09:30, 10:00, 10:30
+    services.update_event(user=organiser, event=event, fields={"meeting_minutes": 55})
+    assert event.slots.count() == 2
