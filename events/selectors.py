@@ -45,7 +45,7 @@ def participants(event: Event) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(event=event, status=Registration.Status.APPROVED)
         .select_related("event", "organisation", "organisation__region", "person")
-        .prefetch_related("topics", "availability", "organisation__sectors")
+        .prefetch_related("topics", "availability", "blocked_slots", "organisation__sectors")
         .order_by("organisation__name", "pk")
     )
 
@@ -55,7 +55,7 @@ def registrations(event: Event) -> QuerySet[Registration]:
     return (
         Registration.objects.filter(event=event)
         .select_related("event", "organisation", "organisation__region", "person")
-        .prefetch_related("topics", "availability", "organisation__sectors")
+        .prefetch_related("topics", "availability", "blocked_slots", "organisation__sectors")
         .order_by("organisation__name", "pk")
     )
 

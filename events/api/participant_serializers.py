@@ -11,7 +11,7 @@ from rest_framework import serializers
 
 from clusters.models import Organisation, Sector, Technology
 
-from ..models import MarketplaceItem, Registration, SessionWindow
+from ..models import MarketplaceItem, Registration, SessionWindow, Slot
 from .common import ModelSerializer, OrganisationBriefSerializer, TopicNamesField
 
 
@@ -37,6 +37,9 @@ class RegistrationSerializer(ModelSerializer):
     availability = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Session window ids; none means all of them."
     )
+    blocked_slots = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True, help_text="Meeting times (slot ids) this person cannot make."
+    )
     topics = TopicNamesField(read_only=True)
     contact = serializers.SerializerMethodField()
 
@@ -49,6 +52,7 @@ class RegistrationSerializer(ModelSerializer):
             "organisation",
             "person_name",
             "availability",
+            "blocked_slots",
             "max_meetings",
             "topics",
             "interests",
@@ -77,6 +81,12 @@ class RegistrationUpdateSerializer(serializers.Serializer):
         queryset=SessionWindow.objects.all(),
         required=False,
         help_text="Session window ids of this event; empty means all of them.",
+    )
+    blocked_slots = serializers.PrimaryKeyRelatedField(
+        many=True,
+        queryset=Slot.objects.all(),
+        required=False,
+        help_text="Meeting times (slot ids of this event) you cannot make, e.g. a plenary.",
     )
     max_meetings = serializers.IntegerField(
         min_value=1,

@@ -96,7 +96,7 @@ class RegistrationViewSet(
         everyone = (
             Registration.objects.filter(event=self.event)
             .select_related("organisation", "person")
-            .prefetch_related("topics", "availability", "organisation__sectors")
+            .prefetch_related("topics", "availability", "blocked_slots", "organisation__sectors")
             .order_by("organisation__name", "pk")
         )
         if self.is_manager:
@@ -137,6 +137,7 @@ class RegistrationViewSet(
                 event=self.event,
                 organisation=data["organisation"],
                 availability=data.get("availability", []),
+                blocked_slots=data.get("blocked_slots", []),
                 max_meetings=data.get("max_meetings"),
                 topics=topics_from_names(data.get("topics", [])),
                 interests=data.get("interests", ""),
@@ -160,6 +161,7 @@ class RegistrationViewSet(
                 user=request.user,
                 registration=registration,
                 availability=data.get("availability", list(registration.availability.all())),
+                blocked_slots=data.get("blocked_slots"),
                 max_meetings=data.get("max_meetings", registration.max_meetings),
                 topics=topics,
                 interests=data.get("interests", registration.interests),

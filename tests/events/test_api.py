@@ -418,8 +418,8 @@ class TestRegistrationList:
             registration.availability.set(world.event.windows.all()[:1])
         client = as_role(world, role)
         # event, rules lookups (registrations, organised events; groups unless organiser),
-        # count, page, three prefetches (topics, availability, sectors).
-        with django_assert_max_num_queries(9):
+        # count, page, four prefetches (topics, availability, blocked slots, sectors).
+        with django_assert_max_num_queries(10):
             response = client.get(registrations_url(world.event), {"page_size": 50})
         assert response.json()["count"] == rows
         assert len(response.json()["results"]) == rows
@@ -456,6 +456,27 @@ class TestRegister:
         assert data["contact"] is None
         registration = Registration.objects.get(pk=data["id"])
         assert registration.person == newcomer.person and registration.max_meetings == 5
+
+    def test_register_with_blocked_meeting_times(self, world, newcomer):
+        from events.services.meetings import generate_slots
+
+        slots = generate_slots(world.event)
+        client = client_for(newcomer.person)
+        response = client.post(
+            registrations_url(world.event),
+            {"organisation": newcomer.org.pk, "blocked_slots": [slots[0].pk]},
+            format="json",
+        )
+        assert response.status_code == 201, response.json()
+        assert response.json()["blocked_slots"] == [slots[0].pk]
+        other = make_event(name="Elsewhere")
+        foreign = generate_slots(other)[0]
+        response = client.patch(
+            registrations_url(world.event, response.json()["id"]),
+            {"blocked_slots": [foreign.pk]},
+            format="json",
+        )
+        assert response.status_code == 400 and "blocked_slots" in response.json()
 
     def test_needs_approval_makes_it_pending(self, world, newcomer):
         Event.objects.filter(pk=world.event.pk).update(requires_approval=True)

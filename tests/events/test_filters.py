@@ -216,7 +216,8 @@ def test_participants_and_marketplace_are_approved_only(items, django_assert_max
     event, _offer, _ask, hidden = items
     make_participant(event, status="rejected")
     make_participant(event, status="cancelled")
-    with django_assert_max_num_queries(4):
+    # The rows, then one query per prefetch: topics, availability, blocked slots, sectors.
+    with django_assert_max_num_queries(5):
         rows = list(selectors.participants(event))
         names = [(r.organisation.name, r.person.email, list(r.topics.all())) for r in rows]
     assert [name for name, _, _ in names] == ["Alpha Batteries", "Beta Labs"]
