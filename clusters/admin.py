@@ -6,13 +6,18 @@ from django.utils import timezone
 
 from .models import (
     SME,
+    Call,
     ClusterOrganisation,
     CollaborationType,
     EmergingIndustry,
+    ImpactReport,
     IndustrialEcosystem,
     Membership,
     Organisation,
     OrganisationRole,
+    Partnership,
+    PartnershipMember,
+    Programme,
     Region,
     SavedSearch,
     SavedSearchDigest,
@@ -155,3 +160,59 @@ class SavedSearchDigestAdmin(admin.ModelAdmin):
     raw_id_fields = ("saved_search",)
     list_select_related = ("saved_search",)
     date_hierarchy = "week"
+
+
+class CallInline(admin.TabularInline):
+    model = Call
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+    inlines = [CallInline]
+
+
+@admin.register(Call)
+class CallAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "programme", "year")
+    list_filter = ("programme", "year")
+    search_fields = ("code", "name")
+    list_select_related = ("programme",)
+
+
+class PartnershipMemberInline(admin.TabularInline):
+    model = PartnershipMember
+    extra = 0
+    raw_id_fields = ("organisation",)
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    list_display = ("name", "acronym", "type", "programme", "call", "phase", "status")
+    list_filter = ("type", "phase", "status", "programme")
+    search_fields = ("name", "acronym")
+    prepopulated_fields = {"slug": ("name",)}
+    raw_id_fields = ("coordinator",)
+    filter_horizontal = ("thematic_areas", "sectors")
+    list_select_related = ("programme", "call")
+    inlines = [PartnershipMemberInline]
+
+
+@admin.register(PartnershipMember)
+class PartnershipMemberAdmin(admin.ModelAdmin):
+    list_display = ("partnership", "organisation", "role", "joined_on")
+    list_filter = ("role",)
+    search_fields = ("partnership__name", "organisation__name")
+    raw_id_fields = ("partnership", "organisation")
+    list_select_related = ("partnership", "organisation")
+
+
+@admin.register(ImpactReport)
+class ImpactReportAdmin(admin.ModelAdmin):
+    list_display = ("partnership", "period_start", "period_end", "status", "smes_reached")
+    list_filter = ("status",)
+    search_fields = ("partnership__name", "partnership__acronym")
+    raw_id_fields = ("partnership", "submitted_by", "decided_by")
+    list_select_related = ("partnership",)

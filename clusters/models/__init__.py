@@ -12,6 +12,17 @@ from .organisations import (
     SizeClass,
     TurnoverBand,
 )
+from .partnerships import (
+    FIGURES,
+    Call,
+    ImpactReport,
+    Partnership,
+    PartnershipMember,
+    PartnershipPhase,
+    PartnershipStatus,
+    PartnershipType,
+    Programme,
+)
 from .taxonomies import (
     CollaborationType,
     EmergingIndustry,
@@ -24,17 +35,26 @@ from .taxonomies import (
 )
 
 __all__ = [
+    "FIGURES",
     "SME",
+    "Call",
     "ClusterLabel",
     "ClusterOrganisation",
     "CollaborationType",
     "EmergingIndustry",
+    "ImpactReport",
     "IndustrialEcosystem",
     "Membership",
     "Organisation",
     "OrganisationKind",
     "OrganisationRole",
     "OrganisationStatus",
+    "Partnership",
+    "PartnershipMember",
+    "PartnershipPhase",
+    "PartnershipStatus",
+    "PartnershipType",
+    "Programme",
     "Region",
     "Sector",
     "SizeClass",

@@ -137,6 +137,14 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, related_name="organised_events", blank=True
     )
     sectors = models.ManyToManyField("clusters.Sector", blank=True, related_name="events")
+    partnership = models.ForeignKey(
+        "clusters.Partnership",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        help_text="Its meetings and their outcomes count into the partnership's impact.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
