@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import rules
 
-from clusterplatform.accounts.roles import is_platform_staff
+from clusterplatform.accounts.roles import is_platform_staff, is_programme_officer
 
-from .models import Organisation, OrganisationRole
+from .models import Organisation, OrganisationRole, PartnershipStatus
 
 
 def organisation_ids_for(user, role: str | None = None) -> frozenset[int]:
@@ -66,3 +66,51 @@ rules.add_perm("clusters.publish_organisation", can_edit)
 rules.add_perm("clusters.verify_organisation", is_platform_staff)
 # Contact persons are personal data: only the organisation's own people and staff see them.
 rules.add_perm("clusters.view_organisation_contact", is_organisation_person | is_platform_staff)
+
+
+# Partnerships
+# The object is a Partnership, or an ImpactReport (its partnership's rules apply).
+
+
+def _partnership(obj):
+    return getattr(obj, "partnership", obj) if obj is not None else None
+
+
+@rules.predicate
+def is_published_partnership(user, obj) -> bool:
+    partnership = _partnership(obj)
+    return partnership is not None and partnership.status == PartnershipStatus.PUBLISHED
+
+
+@rules.predicate
+def is_partnership_person(user, obj) -> bool:
+    """Any role in any member organisation (the coordinator included); one query per check."""
+    partnership = _partnership(obj)
+    if partnership is None or partnership.pk is None:
+        return False
+    mine = organisation_ids_for(user)
+    if not mine:
+        return False
+    if partnership.coordinator_id in mine:
+        return True
+    return partnership.memberships.filter(organisation_id__in=mine).exists()
+
+
+@rules.predicate
+def is_coordinator_manager(user, obj) -> bool:
+    partnership = _partnership(obj)
+    if partnership is None or partnership.coordinator_id is None:
+        return False
+    return partnership.coordinator_id in organisation_ids_for(user, OrganisationRole.Role.MANAGER)
+
+
+officer_or_staff = is_programme_officer | is_platform_staff
+
+rules.add_perm(
+    "clusters.view_partnership",
+    is_published_partnership | is_partnership_person | officer_or_staff,
+)
+rules.add_perm("clusters.change_partnership", is_coordinator_manager | officer_or_staff)
+rules.add_perm("clusters.add_partnership", officer_or_staff)
+rules.add_perm("clusters.submit_report", is_coordinator_manager)
+rules.add_perm("clusters.decide_report", officer_or_staff)
