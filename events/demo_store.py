@@ -16,6 +16,7 @@ from .models import (
     Event,
     KindLimit,
     MarketplaceItem,
+    Meeting,
     MeetingRating,
     MeetingRequest,
     Registration,
@@ -104,6 +105,8 @@ def sync_windows(event: Event, spec, result: EventsResult) -> list[SessionWindow
     for window in relabel:
         window.label = wanted[(window.starts_at, window.ends_at)]
     SessionWindow.objects.bulk_update(relabel, ["label"])
+    # Demo meetings in sessions that moved go with them (a meeting's slot is RESTRICTed).
+    Meeting.objects.filter(slot__window_id__in=stale).delete()
     SessionWindow.objects.filter(pk__in=stale).delete()
     new = [SessionWindow(event=event, starts_at=s, ends_at=e, label=lb)
            for (s, e), lb in wanted.items() if (s, e) not in have]  # fmt: skip

@@ -7,6 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from clusters import demo
+from clusters.demo import partnerships as partnerships_demo
 from events import demo as events_demo
 
 
@@ -36,6 +37,9 @@ class Command(BaseCommand):
         started = time.perf_counter()
         result = demo.load_demo_data(seed=seed, orgs=orgs)
         elapsed = time.perf_counter() - started
+        partnerships_started = time.perf_counter()
+        partnerships = partnerships_demo.load_demo_partnerships(result.data, seed=seed)
+        partnerships_elapsed = time.perf_counter() - partnerships_started
         events_started = time.perf_counter()
         events = events_demo.load_demo_events(result.data, seed=seed)
         events_elapsed = time.perf_counter() - events_started
@@ -56,6 +60,10 @@ class Command(BaseCommand):
         created = ", ".join(f"{n} {what}" for what, n in sorted(result.created.items()) if n)
         updated = ", ".join(f"{n} {what}" for what, n in sorted(result.updated.items()) if n)
         out.write(f"  Created: {created or 'nothing'}. Updated: {updated or 'nothing'}.")
+        out.write(
+            f"  Partnerships ({partnerships_elapsed:.1f} s): "
+            f"{partnerships_demo.describe(partnerships)}"
+        )
         out.write(f"  Events ({events_elapsed:.1f} s): {events_demo.describe(events)}")
         out.write("")
         out.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
