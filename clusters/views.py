@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +10,8 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+
+from clusterplatform.forms import form_errors_from
 
 from . import facets, saved_searches, selectors, services
 from .eligibility import is_eligible
@@ -107,14 +108,6 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _form_errors_from(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 @login_required
 def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None, initial={"kind": request.GET.get("kind")})
@@ -122,7 +115,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             org = services.organisation_create(user=request.user, fields=form.service_fields())
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(
                 request, f"“{org.name}” was created as a draft. Publish it when it is ready."
@@ -141,7 +134,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             services.organisation_update(organisation=org, fields=form.service_fields())
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, "Profile saved.")
             return redirect(org)
@@ -242,7 +235,7 @@ def organisation_people(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             grant = services.role_grant(organisation=org, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(form, error)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"{grant.user} is now {grant.get_role_display()}.")
             return redirect("clusters:organisation-people", slug=org.slug)

@@ -21,15 +21,6 @@ def window_label(event: Event, window: SessionWindow) -> str:
     return f"{label}{start:%a %d %b %Y, %H:%M} to {end:%H:%M}"
 
 
-def form_errors_from(form: forms.Form, error: ValidationError) -> None:
-    """A service's ValidationError on the form: on the field it names, else at the top."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 class SessionCheckboxes(forms.CheckboxSelectMultiple):
     """Checkboxes under their own widget type: includes/field.html adds the "hold Ctrl" hint of
     multiple selects to any widget type containing "selectmultiple"."""

@@ -9,9 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from clusterplatform.forms import form_errors_from
+
 from . import selectors, services
 from .filters import MarketplaceFilterSet
-from .forms import MarketplaceItemForm, form_errors_from
+from .forms import MarketplaceItemForm
 from .models import Event, MarketplaceItem, Registration
 from .views import (
     locked,

@@ -26,13 +26,13 @@ from clusterplatform.accounts.roles import is_platform_staff
 from clusters.models import OrganisationKind, Sector
 
 from .models import Event, EventFormat, EventKind
-from .models.events import MAX_EXPIRY, MIN_EXPIRY
+from .models.events import MAX_EXPIRY, MIN_EXPIRY, time_zone_names
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 DEFAULT_ZONE = "Europe/Brussels"
 TIME_ZONES = sorted(
     z
-    for z in zoneinfo.available_timezones()
+    for z in time_zone_names()
     if "/" in z and not z.startswith(("Etc/", "SystemV/", "posix/", "right/"))
 )
 UNITS = {"minutes": 1, "hours": 60, "days": 1440}

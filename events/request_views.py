@@ -11,8 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from clusterplatform.forms import form_errors_from
+
 from . import selectors, services
-from .forms import MeetingRequestForm, RatingForm, form_errors_from
+from .forms import MeetingRequestForm, RatingForm
 from .models import Event, MeetingRequest, Registration
 from .views import (
     decorate,

@@ -22,9 +22,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 from django_countries import countries
 
+from clusterplatform.forms import form_errors_from
+
 from . import schedule_runs, stats
 from .calendar import online_url
-from .forms import form_errors_from
 from .models import Event, Meeting, MeetingRequest, ScheduleRun
 from .organiser_views import _event_for
 from .schedule_forms import MeetingPlaceForm, slot_label

@@ -16,11 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from clusterplatform.forms import form_errors_from
 from clusters.services import topics_from_names
 
 from . import selectors, services
 from .filters import EventFilterSet, ParticipantFilterSet
-from .forms import RegistrationForm, form_errors_from
+from .forms import RegistrationForm
 from .models import Event, MeetingRating, MeetingRequest, Registration
 from .rules import registrations_of
 

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from clusterplatform.forms import form_errors_from
 from clusters.models import Organisation, OrganisationRole
 
 from . import contacts
@@ -43,8 +44,7 @@ def contact_create(request: HttpRequest, slug: str) -> HttpResponse:
         try:
             contacts.send_request(user=request.user, recipient=recipient, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            form_errors_from(form, error)
         else:
             messages.success(request, f"Your request was sent to {recipient.name}.")
             return redirect("matchmaking:contact-list")

@@ -8,10 +8,8 @@ only the outcome (one succeeds, the other is refused with a ValidationError), ne
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from clusterplatform.accounts.models import User
@@ -19,6 +17,7 @@ from events import services
 from events.models import MeetingRequest, Registration
 
 from ..factories import OrganisationFactory, make_event, make_participant
+from .races import outcomes, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -29,35 +28,6 @@ pytestmark = [
 ]
 
 RS = MeetingRequest.Status
-
-
-def _race(*calls: Callable[[], object]) -> list[tuple[str, object]]:
-    """Run the calls in threads released together; ("ok", result) or ("refused", error) each."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, object]] = [("not run", None)] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", call())
-        except ValidationError as error:
-            results[i] = ("refused", error)
-        except Exception as error:  # a deadlock or an IntegrityError would land here
-            results[i] = ("error", error)
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
-def _outcomes(results) -> list[str]:
-    return sorted(kind for kind, _ in results)
 
 
 def _fresh(user: User) -> User:
@@ -75,8 +45,8 @@ def test_two_accepts_of_one_request():
     def accept():
         return services.answer_request(user=_fresh(b.person), request=request, accept=True)
 
-    results = _race(accept, accept)
-    assert _outcomes(results) == ["ok", "refused"], results
+    results = race(accept, accept)
+    assert outcomes(results) == ["ok", "refused"], results
     refused = next(error for kind, error in results if kind == "refused")
     assert "already accepted" in refused.message_dict["status"][0]
     assert list(MeetingRequest.objects.values_list("status", flat=True)) == [RS.ACCEPTED]
@@ -90,8 +60,8 @@ def test_two_registrations_of_one_person():
     def register():
         return services.register(user=_fresh(person), event=event, organisation=org)
 
-    results = _race(register, register)
-    assert _outcomes(results) == ["ok", "refused"], results
+    results = race(register, register)
+    assert outcomes(results) == ["ok", "refused"], results
     refused = next(error for kind, error in results if kind == "refused")
     assert "already registered" in refused.message_dict["event"][0]
     assert Registration.objects.filter(event=event, person=person).count() == 1
@@ -106,8 +76,8 @@ def test_requests_both_ways_at_once_leave_one_open_request():
             user=_fresh(sender.person), sender=sender, receiver=receiver
         )
 
-    results = _race(ask(a, b), ask(b, a))
-    assert _outcomes(results) == ["ok", "ok"], results
+    results = race(ask(a, b), ask(b, a))
+    assert outcomes(results) == ["ok", "ok"], results
     # The second found the first and accepted it: both calls return the same request.
     assert results[0][1].pk == results[1][1].pk
     open_rows = MeetingRequest.objects.filter(status__in=[RS.PENDING, RS.ACCEPTED])
@@ -131,8 +101,8 @@ def test_accepting_two_requests_at_the_limit_stays_within_it():
             user=_fresh(busy.person), request=request, accept=True
         )
 
-    results = _race(accept(from_x), accept(from_y))
-    assert _outcomes(results) == ["ok", "refused"], results
+    results = race(accept(from_x), accept(from_y))
+    assert outcomes(results) == ["ok", "refused"], results
     refused = next(error for kind, error in results if kind == "refused")
     assert "limit of 2" in refused.message_dict["status"][0]
     assert services.requests.accepted_count(busy) == 2
@@ -162,13 +132,13 @@ def test_control_without_the_registration_locks_the_limit_is_exceeded(monkeypatc
 
     monkeypatch.setattr(services.requests, "_lock", lambda *regs: list(regs))
     monkeypatch.setattr(services.requests, "accepted_count", count_then_wait)
-    results = _race(
+    results = race(
         *(
             lambda r=r: services.answer_request(user=_fresh(busy.person), request=r, accept=True)
             for r in requests
         )
     )
-    assert _outcomes(results) == ["ok", "ok"], results
+    assert outcomes(results) == ["ok", "ok"], results
     assert real_count(busy) == 3
 
 
@@ -184,13 +154,13 @@ def test_answer_and_ask_back_at_once_do_not_deadlock():
     c_to_b = MeetingRequest.objects.create(
         event=event, sender=c, receiver=b, expires_at=event.ends_at
     )
-    results = _race(
+    results = race(
         lambda: services.answer_request(user=_fresh(b.person), request=a_to_b, accept=True),
         lambda: services.send_request(user=_fresh(b.person), sender=b, receiver=a),
         lambda: services.answer_request(user=_fresh(b.person), request=c_to_b, accept=False),
         lambda: services.cancel_registration(user=_fresh(c.person), registration=c),
     )
-    assert "error" not in _outcomes(results), results
+    assert "error" not in outcomes(results), results
     a_to_b.refresh_from_db()
     assert a_to_b.status == RS.ACCEPTED
     assert MeetingRequest.objects.filter(status__in=[RS.PENDING, RS.ACCEPTED]).count() == 1

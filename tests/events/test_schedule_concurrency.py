@@ -10,10 +10,8 @@ both have passed the checks: the database's unique constraints still refuse the 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 
 from clusterplatform.accounts.models import User
@@ -22,6 +20,7 @@ from events.models import Meeting, MeetingRequest, MeetingSeat, ScheduleRun
 from events.services import meetings
 
 from ..factories import make_event, make_participant
+from .races import outcomes, race
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -32,35 +31,6 @@ pytestmark = [
 ]
 
 RUN = ScheduleRun.Status
-
-
-def _race(*calls: Callable[[], object]) -> list[tuple[str, object]]:
-    """Run the calls in threads released together; ("ok", result) or ("refused", error) each."""
-    barrier = threading.Barrier(len(calls))
-    results: list[tuple[str, object]] = [("not run", None)] * len(calls)
-
-    def run(i: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = ("ok", call())
-        except ValidationError as error:
-            results[i] = ("refused", error)
-        except Exception as error:  # a deadlock or an IntegrityError would land here
-            results[i] = ("error", error)
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return results
-
-
-def _outcomes(results) -> list[str]:
-    return sorted(kind for kind, _ in results)
 
 
 def _refusal(results) -> dict[str, list[str]]:
@@ -102,8 +72,8 @@ def _move(organiser, meeting, slot, table):
 def test_two_moves_of_one_persons_meetings_into_one_slot(organiser, setting):
     _event, slots, people = setting
     first, second = _two_meetings_of_one_person(organiser, slots, people)
-    results = _race(_move(organiser, first, slots[5], 1), _move(organiser, second, slots[5], 2))
-    assert _outcomes(results) == ["ok", "refused"], results
+    results = race(_move(organiser, first, slots[5], 1), _move(organiser, second, slots[5], 2))
+    assert outcomes(results) == ["ok", "refused"], results
     assert "already has a meeting" in " ".join(_refusal(results)["slot"])
     a = people[0]
     assert MeetingSeat.objects.filter(registration=a, slot=slots[5]).count() == 1
@@ -114,7 +84,7 @@ def test_two_placements_at_one_table_and_slot(organiser, setting):
     _event, slots, people = setting
     a, b, c, d = people
     requests = [_accepted(a, b), _accepted(c, d)]
-    results = _race(
+    results = race(
         *(
             lambda r=r: meetings.place_meeting(
                 user=_fresh(organiser), request=r, slot=slots[3], table=1
@@ -122,7 +92,7 @@ def test_two_placements_at_one_table_and_slot(organiser, setting):
             for r in requests
         )
     )
-    assert _outcomes(results) == ["ok", "refused"], results
+    assert outcomes(results) == ["ok", "refused"], results
     assert "taken" in " ".join(_refusal(results)["table"])
     assert Meeting.objects.filter(slot=slots[3], table=1).count() == 1
     assert MeetingSeat.objects.count() == 2
@@ -157,9 +127,9 @@ def test_control_without_locks_the_seat_constraint_refuses_the_second_move(
     _event, slots, people = setting
     first, second = _two_meetings_of_one_person(organiser, slots, people)
     _without_locks(monkeypatch, threading.Barrier(2))
-    results = _race(_move(organiser, first, slots[5], 1), _move(organiser, second, slots[5], 2))
+    results = race(_move(organiser, first, slots[5], 1), _move(organiser, second, slots[5], 2))
     # Both passed the checks; the unique (registration, slot) index refused one write.
-    assert _outcomes(results) == ["ok", "refused"], results
+    assert outcomes(results) == ["ok", "refused"], results
     assert "already has a meeting" in " ".join(_refusal(results)["slot"])
     assert MeetingSeat.objects.filter(registration=people[0], slot=slots[5]).count() == 1
 
@@ -171,7 +141,7 @@ def test_control_without_locks_the_table_constraint_refuses_the_second_placement
     a, b, c, d = people
     requests = [_accepted(a, b), _accepted(c, d)]
     _without_locks(monkeypatch, threading.Barrier(2))
-    results = _race(
+    results = race(
         *(
             lambda r=r: meetings.place_meeting(
                 user=_fresh(organiser), request=r, slot=slots[3], table=1
@@ -179,7 +149,7 @@ def test_control_without_locks_the_table_constraint_refuses_the_second_placement
             for r in requests
         )
     )
-    assert _outcomes(results) == ["ok", "refused"], results
+    assert outcomes(results) == ["ok", "refused"], results
     assert list(_refusal(results)) == ["table"]
     assert Meeting.objects.filter(slot=slots[3], table=1).count() == 1
 
@@ -189,12 +159,12 @@ def test_a_participant_calling_off_while_the_organiser_moves_does_not_deadlock(o
     a, b, _c, _d = people
     request = _accepted(a, b)
     meeting = meetings.place_meeting(user=organiser, request=request, slot=slots[0], table=1)
-    results = _race(
+    results = race(
         _move(organiser, meeting, slots[4], 3),
         lambda: services.cancel_request(user=_fresh(b.person), request=request),
         lambda: services.cancel_registration(user=_fresh(a.person), registration=a),
     )
-    assert "error" not in _outcomes(results), results
+    assert "error" not in outcomes(results), results
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.CANCELLED
     assert not MeetingSeat.objects.exists()
@@ -203,11 +173,11 @@ def test_a_participant_calling_off_while_the_organiser_moves_does_not_deadlock(o
 def test_two_presses_of_schedule_make_one_run(organiser, setting, monkeypatch):
     event, _slots, _people = setting
     monkeypatch.setattr(schedule_runs.transaction, "on_commit", lambda *args, **kwargs: None)
-    results = _race(
+    results = race(
         lambda: schedule_runs.start_schedule(user=_fresh(organiser), event=event),
         lambda: schedule_runs.start_schedule(user=_fresh(organiser), event=event),
     )
-    assert _outcomes(results) == ["ok", "ok"], results
+    assert outcomes(results) == ["ok", "ok"], results
     (run_a, created_a), (run_b, created_b) = (value for _kind, value in results)
     assert run_a.pk == run_b.pk and sorted([created_a, created_b]) == [False, True]
     assert ScheduleRun.objects.count() == 1
@@ -242,7 +212,7 @@ def test_a_run_and_a_placement_by_hand_at_once_never_double_book(organiser, sett
 
     monkeypatch.setattr(schedule_runs.scheduling, "schedule", schedule_then_wait)
     run = ScheduleRun.objects.create(event=event)
-    results = _race(lambda: schedule_runs.run_schedule(run.pk), place_when_computed)
+    results = race(lambda: schedule_runs.run_schedule(run.pk), place_when_computed)
     run.refresh_from_db()
     placed = results[1][0] == "ok"
     assert results[0][0] == "ok", results
