@@ -63,6 +63,7 @@ __all__ = [
     "Topic",
     "TurnoverBand",
 ]
+from .jobs import ExportJob, ImportJob, JobStatus
 from .searches import SavedSearch, SavedSearchDigest
 
-__all__ += ["SavedSearch", "SavedSearchDigest"]
+__all__ += ["ExportJob", "ImportJob", "JobStatus", "SavedSearch", "SavedSearchDigest"]

@@ -1,0 +1,2 @@
+"""Exports of partnerships, their members and organisations (CSV, XLSX), and the columns
+that the API and the imports share with them."""
