@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from clusters import demo
 from clusters import partnership_stats as stats
+from clusters.demo import partnership_store
 from clusters.demo import partnerships as partnerships_demo
 from clusters.models import (
     Call,
@@ -197,7 +198,7 @@ def test_another_seed_leaves_the_first_seeds_partnerships_alone(loaded):
     }
     # Not the whole command: the events demo cannot yet load another seed over the first one.
     result = demo.load_demo_data(seed=SEED + 1, orgs=ORGS)
-    assert partnerships_demo.load_demo_partnerships(result.data, SEED + 1)["partnership"] > 0
+    assert partnership_store.load_demo_partnerships(result.data, SEED + 1)["partnership"] > 0
     for p in Partnership.objects.filter(slug__in=before):
         assert (p.memberships.count(), p.impact_reports.count()) == before[p.slug]
     assert Partnership.objects.count() > len(before)

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from clusters import demo
-from clusters.demo import partnerships as partnerships_demo
+from clusters.demo import partnership_store as partnerships_demo
 from events import demo as events_demo
 
 
