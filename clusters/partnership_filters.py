@@ -45,6 +45,11 @@ class CodesFilter(django_filters.ModelMultipleChoiceFilter):
 
     field_class = CodesField
 
+    def get_filter_predicate(self, v):
+        # Compare with the object: with to_field_name, django-filter would compare the
+        # foreign key's id with the code ("programme_id = 'cgi'").
+        return {self.field_name: v}
+
 
 class PartnershipFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)

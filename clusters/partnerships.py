@@ -20,13 +20,15 @@ from .models import Organisation, Partnership, PartnershipMember
 Role = PartnershipMember.Role
 # Set by the services themselves, never from a form.
 PROTECTED_FIELDS = frozenset({"slug", "status", "coordinator", "members", "created_at"})
+RESERVED_SLUGS = frozenset({"new", "map"})
 MemberRow = tuple[Organisation, str, date | None]
 
 
 def unique_slug(name: str, *, exclude_pk: int | None = None) -> str:
-    """A slug from the name, suffixed -2, -3... when taken (one query for all candidates)."""
+    """A slug from the name, suffixed -2, -3... when taken (one query for all candidates).
+    "new" and "map" are pages under /partnerships/, never slugs."""
     base = slugify(name)[:200] or "partnership"
-    taken = set(
+    taken = RESERVED_SLUGS | set(
         Partnership.objects.filter(slug__startswith=base)
         .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)

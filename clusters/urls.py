@@ -1,6 +1,14 @@
 from django.urls import path
 
-from . import map_views, saved_search_views, views
+from . import (
+    export_urls,
+    import_urls,
+    map_views,
+    partnership_urls,
+    report_urls,
+    saved_search_views,
+    views,
+)
 
 app_name = "clusters"
 
@@ -41,3 +49,9 @@ urlpatterns = [
         name="membership-remove",
     ),
 ]
+# Partnerships and programme monitoring: reports and the dashboard before the partnership
+# pages (whose <slug> would otherwise catch "dashboard").
+urlpatterns += report_urls.urlpatterns
+urlpatterns += partnership_urls.urlpatterns
+urlpatterns += export_urls.urlpatterns
+urlpatterns += import_urls.urlpatterns
