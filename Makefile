@@ -24,7 +24,8 @@ help:
 	@echo "make bench   - search latency on 100,000 synthetic organisations (PostgreSQL, own database),"
 	@echo "               then partner suggestions: speed at 10,000/100,000 and quality (bench_suggestions),"
 	@echo "               seconds from a profile save to fresh suggestions at 10,000 (own database),"
-	@echo "               and the meeting scheduler against its upper bound (bench_scheduler)"
+	@echo "               the meeting scheduler against its upper bound (bench_scheduler),"
+	@echo "               and CSV/XLSX exports of the 100,000 organisations: time, peak RSS (bench_exports)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +84,7 @@ bench: install
 	@$(BENCH_UPDATES_ENV) $(BIN)/python manage.py migrate --no-input --verbosity 0
 	@$(BENCH_UPDATES_ENV) $(BIN)/python manage.py bench_suggestion_updates --orgs 10000
 	@$(BENCH_ENV) $(BIN)/python manage.py bench_scheduler $(BENCH_SCHEDULER_ARGS)
+	@$(BENCH_ENV) $(BIN)/python manage.py bench_exports --rows $(BENCH_ORGS) $(BENCH_EXPORTS_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -235,7 +235,16 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Exports over this many rows run as a Celery task; finished export files are kept this many days.
+EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)
+EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+
 CELERY_BEAT_SCHEDULE: dict = {
+    # Delete finished exports (and their files) older than EXPORT_KEEP_DAYS.
+    "purge-old-exports": {
+        "task": "clusters.exports.tasks.purge_old_exports",
+        "schedule": crontab(minute=30, hour=3),
+    },
     # Weekly e-mail digests of saved searches; idempotent (one per search and ISO week).
     "saved-search-digests": {
         "task": "clusters.tasks.send_saved_search_digests",

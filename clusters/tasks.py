@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from . import digests, services
+from .exports import tasks as export_tasks  # noqa: F401  (registers run_export, purge_old_exports)
 
 
 @shared_task(acks_late=True, ignore_result=False)

@@ -1,0 +1,148 @@
+"""What an export holds: for a kind, a user and a query string, the rows that user sees.
+
+The filters are the list pages' own FilterSets (PartnershipFilterSet, OrganisationFilterSet),
+so the same query string gives the same rows on a page, in the API and in a file; a Celery
+worker applies them again as the job's user (jobs.py). Each queryset joins or prefetches
+exactly what its columns read, and ``iterate`` reads it in chunks: a constant number of
+queries per chunk and flat memory, whatever the number of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch, QuerySet
+from django.http import QueryDict
+
+from ..filters import OrganisationFilterSet
+from ..models import Organisation, Partnership, PartnershipMember
+from ..partnership_filters import PartnershipFilterSet
+from ..partnership_selectors import partnership_list, partnerships_visible_to
+from ..selectors import organisations_visible_to
+from .columns import COLUMNS
+
+KINDS = tuple(COLUMNS)
+FORMATS = ("csv", "xlsx")
+# Rows read per round trip; the prefetches run once per chunk (Django 5 prefetches with
+# .iterator(chunk_size=...)).
+CHUNK_SIZE = 2000
+# Parameters that choose the file, the page or the API's rendering, not the rows. (The kind
+# of export is in the path: ``kind`` in a query string is the organisation filter.)
+NOT_FILTERS = frozenset({"fmt", "format", "page", "page_size"})
+# What ORGANISATION_COLUMNS read: these fields only (not the search document, descriptions or
+# contact data: less to transfer and hold per chunk), the region's code, and the codes of four
+# tag lists. A column that reads another field costs a query per row: the query-count tests
+# of tests/clusters/test_exports.py catch it.
+ORGANISATION_FIELDS = (
+    "slug",
+    "name",
+    "acronym",
+    "kind",
+    "country",
+    "region__code",
+    "city",
+    "website",
+    "founded_year",
+    "member_count",
+    "label",
+    "label_valid_until",
+    "target_countries",
+    "offers",
+    "looks_for",
+)
+ORGANISATION_PREFETCH = ("sectors", "ecosystems", "technologies", "thematic_areas")
+MEMBER_FIELDS = (
+    "role",
+    "joined_on",
+    "partnership__slug",
+    "partnership__name",
+    "organisation__slug",
+    "organisation__name",
+    "organisation__country",
+    "organisation__kind",
+)
+
+
+def _codes_only(name: str) -> Prefetch:
+    """A tag list with only what the columns read (id and code)."""
+    model = Organisation._meta.get_field(name).related_model
+    return Prefetch(name, queryset=model.objects.only("id", "code"))
+
+
+def filter_params(params: Mapping[str, Any] | QueryDict | None) -> QueryDict:
+    """The filters of a query string: non-blank values, without page or format choices."""
+    query = QueryDict(mutable=True)
+    if params is None:
+        return query
+    if not isinstance(params, QueryDict):
+        merged = QueryDict(mutable=True)
+        for key, value in params.items():
+            merged.setlist(key, value if isinstance(value, list | tuple) else [value])
+        params = merged
+    for key, values in params.lists():
+        kept = [v for v in values if str(v).strip()]
+        if kept and key not in NOT_FILTERS:
+            query.setlist(key, kept)
+    return query
+
+
+def _filtered(filterset_class, params: QueryDict, queryset: QuerySet) -> QuerySet:
+    filterset = filterset_class(params or None, queryset=queryset)
+    if filterset.is_bound and not filterset.is_valid():
+        # {"sector": ["Select a valid choice. ..."]}: the parameter is named.
+        raise ValidationError({name: list(errors) for name, errors in filterset.errors.items()})
+    return filterset.qs
+
+
+def organisation_export_list(user) -> QuerySet[Organisation]:
+    """Organisations the user sees, with what ORGANISATION_COLUMNS read."""
+    return (
+        organisations_visible_to(user)
+        .select_related("region")
+        .only(*ORGANISATION_FIELDS)
+        .prefetch_related(*(_codes_only(name) for name in ORGANISATION_PREFETCH))
+    )
+
+
+def partnerships(user, params: QueryDict) -> QuerySet[Partnership]:
+    return _filtered(PartnershipFilterSet, params, partnership_list(user))
+
+
+def members(user, params: QueryDict) -> QuerySet[PartnershipMember]:
+    """One row per membership of the filtered partnerships."""
+    chosen = _filtered(PartnershipFilterSet, params, partnerships_visible_to(user))
+    return members_of(chosen)
+
+
+def members_of(partnerships_qs: QuerySet[Partnership]) -> QuerySet[PartnershipMember]:
+    """The memberships of already-filtered partnerships (the API passes its own)."""
+    return (
+        PartnershipMember.objects.filter(partnership__in=partnerships_qs.values("pk"))
+        .select_related("partnership", "organisation")
+        .only(*MEMBER_FIELDS)
+        .order_by("partnership__name", "partnership_id", "role", "organisation__name", "pk")
+    )
+
+
+def organisations(user, params: QueryDict) -> QuerySet[Organisation]:
+    return _filtered(OrganisationFilterSet, params, organisation_export_list(user))
+
+
+SOURCES = {"partnerships": partnerships, "members": members, "organisations": organisations}
+
+
+def export_queryset(kind: str, user, params: Mapping[str, Any] | QueryDict | None) -> QuerySet:
+    """The rows of an export of ``kind`` as ``user`` sees them, filtered by ``params``.
+
+    Raises ValidationError({parameter: [messages]}) for a filter value the FilterSet refuses.
+    """
+    if kind not in SOURCES:
+        raise ValidationError({"kind": [f"Unknown export {kind!r}: one of {', '.join(KINDS)}."]})
+    return SOURCES[kind](user, filter_params(params))
+
+
+def iterate(queryset: QuerySet) -> Iterator[Any]:
+    """The rows in chunks of CHUNK_SIZE (prefetches per chunk), never all in memory."""
+    return queryset.iterator(chunk_size=CHUNK_SIZE)
