@@ -238,12 +238,23 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Exports over this many rows run as a Celery task; finished export files are kept this many days.
 EXPORT_SYNC_LIMIT = env.int("EXPORT_SYNC_LIMIT", default=5000)
 EXPORT_KEEP_DAYS = env.int("EXPORT_KEEP_DAYS", default=7)
+# Imports: files up to this many rows are checked and written in the request, larger ones by
+# a worker; limits on what an upload may hold; uploaded files are deleted after this many days.
+IMPORT_INLINE_ROWS = env.int("IMPORT_INLINE_ROWS", default=2000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_KEEP_DAYS = env.int("IMPORT_KEEP_DAYS", default=30)
 
 CELERY_BEAT_SCHEDULE: dict = {
     # Delete finished exports (and their files) older than EXPORT_KEEP_DAYS.
     "purge-old-exports": {
         "task": "clusters.exports.tasks.purge_old_exports",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # Delete uploaded import files older than IMPORT_KEEP_DAYS (the job rows stay).
+    "purge-old-import-files": {
+        "task": "clusters.imports.tasks.purge_old_import_files",
+        "schedule": crontab(minute=40, hour=3),
     },
     # Weekly e-mail digests of saved searches; idempotent (one per search and ISO week).
     "saved-search-digests": {

@@ -115,9 +115,11 @@ def create_partnership(
     fields: Mapping[str, Any],
     members: Iterable[MemberRow] = (),
     coordinator: Organisation | None = None,
+    slug: str = "",
 ) -> Partnership:
     """A draft partnership with its members. The coordinator is the member with role
-    coordinator, or ``coordinator`` (added as such when not listed)."""
+    coordinator, or ``coordinator`` (added as such when not listed). Imports keep the
+    file's identifier (``slug``, already checked free)."""
     _require(user, "clusters.add_partnership")
     rows = [(org, role, joined_on) for org, role, joined_on in members]
     if coordinator is not None:
@@ -129,7 +131,7 @@ def create_partnership(
     rows = _check_members(rows)
     partnership = Partnership(status=Partnership.Status.DRAFT)
     m2m = _apply(partnership, fields)
-    partnership.slug = unique_slug(partnership.name)
+    partnership.slug = slug or unique_slug(partnership.name)
     _save(partnership, m2m)
     _replace_members(partnership, rows)
     return partnership

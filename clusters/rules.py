@@ -114,3 +114,5 @@ rules.add_perm("clusters.change_partnership", is_coordinator_manager | officer_o
 rules.add_perm("clusters.add_partnership", officer_or_staff)
 rules.add_perm("clusters.submit_report", is_coordinator_manager)
 rules.add_perm("clusters.decide_report", officer_or_staff)
+# Imports create and change many profiles at once: programme officers and staff only.
+rules.add_perm("clusters.import_data", officer_or_staff)

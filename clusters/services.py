@@ -99,14 +99,20 @@ def _save(org: Organisation, m2m: Mapping[str, Any]) -> None:
 
 
 @transaction.atomic
-def organisation_create(*, user, fields: Mapping[str, Any]) -> Organisation:
-    """Create a draft profile and make ``user`` its manager."""
+def organisation_create(
+    *, user, fields: Mapping[str, Any], slug: str = "", manager: bool = True
+) -> Organisation:
+    """Create a draft profile and make ``user`` its manager. Imports keep the file's
+    identifier (``slug``, already checked free) and do not make the officer a manager."""
     org = Organisation(status=OrganisationStatus.DRAFT)
     m2m = _apply(org, fields)
-    org.slug = unique_slug(org.name)
+    org.slug = slug or unique_slug(org.name)
     _save(org, m2m)
-    OrganisationRole.objects.create(user=user, organisation=org, role=OrganisationRole.Role.MANAGER)
-    forget_roles(user)
+    if manager:
+        OrganisationRole.objects.create(
+            user=user, organisation=org, role=OrganisationRole.Role.MANAGER
+        )
+        forget_roles(user)
     return org
 
 

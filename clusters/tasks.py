@@ -4,6 +4,7 @@ from celery import shared_task
 
 from . import digests, services
 from .exports import tasks as export_tasks  # noqa: F401  (registers run_export, purge_old_exports)
+from .imports import tasks as import_tasks  # noqa: F401  (registers validate_import, apply_import)
 
 
 @shared_task(acks_late=True, ignore_result=False)
