@@ -211,6 +211,10 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "events.models.Registration.Status",
         "MeetingStatusEnum": "events.models.Meeting.Status",
         "ScheduleRunStatusEnum": "events.models.ScheduleRun.Status",
+        "PartnershipTypeEnum": "clusters.models.PartnershipType",
+        "PartnershipPhaseEnum": "clusters.models.PartnershipPhase",
+        "PartnershipRoleEnum": "clusters.models.PartnershipMember.Role",
+        "ImpactReportStatusEnum": "clusters.models.ImpactReport.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
