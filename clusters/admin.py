@@ -10,7 +10,9 @@ from .models import (
     ClusterOrganisation,
     CollaborationType,
     EmergingIndustry,
+    ExportJob,
     ImpactReport,
+    ImportJob,
     IndustrialEcosystem,
     Membership,
     Organisation,
@@ -216,3 +218,47 @@ class ImpactReportAdmin(admin.ModelAdmin):
     search_fields = ("partnership__name", "partnership__acronym")
     raw_id_fields = ("partnership", "submitted_by", "decided_by")
     list_select_related = ("partnership",)
+
+
+class JobAdmin(admin.ModelAdmin):
+    """Jobs are written by the workers: staff look, and may delete, but never edit."""
+
+    list_filter = ("kind", "status")
+    search_fields = ("created_by__email",)
+    list_select_related = ("created_by",)
+    raw_id_fields = ("created_by",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(JobAdmin):
+    list_display = (
+        "pk",
+        "kind",
+        "format",
+        "status",
+        "rows_done",
+        "rows_total",
+        "created_by",
+        "created_at",
+    )
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(JobAdmin):
+    list_display = (
+        "pk",
+        "kind",
+        "original_name",
+        "status",
+        "rows_total",
+        "created_by",
+        "created_at",
+    )
+    search_fields = ("created_by__email", "original_name")
