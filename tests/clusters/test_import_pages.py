@@ -253,8 +253,13 @@ def test_old_uploaded_files_are_deleted_and_the_record_kept(officer_client, offi
     assert not os.path.exists(path)
 
 
-def test_the_navigation_offers_imports_to_officers_only(client, officer, user):
+def test_officers_pages_link_to_imports_and_nobody_else_sees_the_link(client, officer, user):
+    listing = reverse("clusters:partnership-list")
     client.force_login(user)
-    assert reverse("clusters:import-list") not in client.get("/").content.decode()
+    assert reverse("clusters:import-list") not in client.get(listing).content.decode()
     client.force_login(officer)
-    assert reverse("clusters:import-list") in client.get("/").content.decode()
+    assert reverse("clusters:import-list") in client.get(listing).content.decode()
+    for page in ("clusters:dashboard", "clusters:report-queue", "clusters:import-list"):
+        html = client.get(reverse(page)).content.decode()
+        assert 'aria-label="Programme monitoring"' in html, page
+        assert f'href="{reverse("clusters:dashboard")}"' in html, page
