@@ -14,19 +14,23 @@ def sees_every_partnership(user) -> bool:
     return bool(is_programme_officer(user) or is_platform_staff(user))
 
 
+def _theirs(user, prefix: str = "") -> Q:
+    """Partnerships one of the user's organisations coordinates or belongs to."""
+    own = organisation_ids_for(user)
+    mine = PartnershipMember.objects.filter(organisation_id__in=own).values("partnership_id")
+    return Q(**{f"{prefix}coordinator_id__in": own}) | Q(**{f"{prefix}pk__in": mine})
+
+
 def partnerships_visible_to(user) -> QuerySet[Partnership]:
     """Published partnerships, plus drafts the user's organisations belong to (all for
     programme officers and staff)."""
     qs = Partnership.objects.all()
     if sees_every_partnership(user):
         return qs
-    own = organisation_ids_for(user)
-    if own:
-        mine = PartnershipMember.objects.filter(organisation_id__in=own).values("partnership_id")
-        return qs.filter(
-            Q(status=Partnership.Status.PUBLISHED) | Q(coordinator_id__in=own) | Q(pk__in=mine)
-        )
-    return qs.filter(status=Partnership.Status.PUBLISHED)
+    published = Q(status=Partnership.Status.PUBLISHED)
+    if organisation_ids_for(user):
+        return qs.filter(published | _theirs(user))
+    return qs.filter(published)
 
 
 def partnership_list(user) -> QuerySet[Partnership]:
@@ -54,12 +58,7 @@ def reports_visible_to(user, partnerships: QuerySet[Partnership] | None = None):
     qs = ImpactReport.objects.filter(partnership__in=visible.values("pk"))
     if sees_every_partnership(user):
         return qs
-    own = organisation_ids_for(user)
-    if own:
-        mine = PartnershipMember.objects.filter(organisation_id__in=own).values("partnership_id")
-        return qs.filter(
-            Q(status=ImpactReport.Status.APPROVED)
-            | Q(partnership__coordinator_id__in=own)
-            | Q(partnership_id__in=mine)
-        )
-    return qs.filter(status=ImpactReport.Status.APPROVED)
+    approved = Q(status=ImpactReport.Status.APPROVED)
+    if organisation_ids_for(user):
+        return qs.filter(approved | _theirs(user, prefix="partnership__"))
+    return qs.filter(approved)
