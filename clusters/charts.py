@@ -17,12 +17,12 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
-Number = int | float | Decimal
+from .number_format import Number, format_compact, format_number
+
 Formatter = Callable[[Number], str]
 
 # Colours distinguishable with common colour-vision deficiencies (Okabe and Ito).
@@ -31,7 +31,6 @@ WIDTH = 640
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 CHAR_WIDTH = 6.6  # average width of a character at 12px, to size label columns
 MAX_DESC_ITEMS = 60
-MISSING = "\u2013"  # an en dash where there is no value
 
 
 # --- numbers ---------------------------------------------------------------------------
@@ -46,41 +45,6 @@ def _float(value: Number | None) -> float:
     if not math.isfinite(number) or number < 0:
         return 0.0
     return number
-
-
-def format_number(value: Number | None) -> str:
-    """1234567 -> "1,234,567"; a fraction keeps two decimals ("2.50")."""
-    if value is None:
-        return MISSING
-    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    if not number.is_finite():
-        return MISSING
-    if number == number.to_integral_value():
-        return f"{int(number):,}"
-    return f"{number:,.2f}"
-
-
-def format_compact(value: Number) -> str:
-    """Axis labels: 2500 -> "2.5k", 4300000 -> "4.3M", 0.5 -> "0.5"."""
-    number = float(value)
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(number) >= size:
-            return f"{number / size:.2f}".rstrip("0").rstrip(".") + suffix
-    if number == int(number):
-        return str(int(number))
-    return f"{number:.2f}".rstrip("0").rstrip(".")
-
-
-def format_euro(value: Number | None) -> str:
-    """Budgets: "€4,300,000"."""
-    return MISSING if value is None else f"€{format_number(round(Decimal(str(value))))}"
-
-
-def format_euro_short(value: Number | None) -> str:
-    """Big budgets as programmes publish them: "€4.30 M"; smaller ones in full."""
-    if value is not None and abs(Decimal(str(value))) >= 1_000_000:
-        return f"€{Decimal(str(value)) / 1_000_000:,.2f} M"
-    return format_euro(value)
 
 
 def nice_ticks(maximum: Number | None, count: int = 5, *, integer: bool = True) -> list[float]:
@@ -409,10 +373,6 @@ __all__ = [
     "bar_chart",
     "bar_layout",
     "column_chart",
-    "format_compact",
-    "format_euro",
-    "format_euro_short",
-    "format_number",
     "nice_ticks",
     "no_data",
 ]

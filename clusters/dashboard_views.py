@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import charts
+from . import charts, number_format
 from . import partnership_stats as stats
 from .facets import search_query
 from .models import Partnership
@@ -45,8 +45,8 @@ NO_KEY = {
 def fmt_for(measure: str, *, short: bool = False) -> charts.Formatter:
     """How a measure is written: budgets in euro (in millions where space is short)."""
     if measure == "eu_budget":
-        return charts.format_euro_short if short else charts.format_euro
-    return charts.format_number
+        return number_format.format_euro_short if short else number_format.format_euro
+    return number_format.format_number
 
 
 def _measure(values: list[str]) -> tuple[str, str | None]:

@@ -20,7 +20,7 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
-from clusters import charts
+from clusters import charts, number_format
 from clusters.models import FIGURES, ImpactReport, Partnership
 from clusters.partnership_stats import LABELS
 from clusters.report_forms import EVENT_FIGURES, event_contributions, is_editable
@@ -151,12 +151,12 @@ def impact_rows(partnership: Partnership, reports: Sequence[ImpactReport]) -> li
 
 @register.filter
 def figure(value) -> str:
-    return charts.format_number(value)
+    return number_format.format_number(value)
 
 
 @register.filter
 def euro(value) -> str:
-    return charts.format_euro(value)
+    return number_format.format_euro(value)
 
 
 @register.filter

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from clusters import charts
+from clusters import charts, number_format
 from clusters.charts import Series, bar_chart, column_chart, nice_ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -69,18 +69,18 @@ def test_ticks_always_cover_the_maximum_with_few_even_steps(maximum):
 
 
 def test_number_formats():
-    assert charts.format_number(10250) == "10,250"
-    assert charts.format_number(Decimal("4300000.00")) == "4,300,000"
-    assert charts.format_number(2.5) == "2.50"
-    assert charts.format_number(None) == "\u2013"
-    assert charts.format_euro(Decimal("5790000.00")) == "€5,790,000"
-    assert charts.format_euro_short(Decimal("4300000.00")) == "€4.30 M"
-    assert charts.format_euro_short(Decimal("12560000")) == "€12.56 M"
-    assert charts.format_euro_short(Decimal("999999")) == "€999,999"
-    assert charts.format_compact(2500) == "2.5k"
-    assert charts.format_compact(4_300_000) == "4.3M"
-    assert charts.format_compact(10**12) == "1T"
-    assert charts.format_compact(0) == "0"
+    assert number_format.format_number(10250) == "10,250"
+    assert number_format.format_number(Decimal("4300000.00")) == "4,300,000"
+    assert number_format.format_number(2.5) == "2.50"
+    assert number_format.format_number(None) == "\u2013"
+    assert number_format.format_euro(Decimal("5790000.00")) == "€5,790,000"
+    assert number_format.format_euro_short(Decimal("4300000.00")) == "€4.30 M"
+    assert number_format.format_euro_short(Decimal("12560000")) == "€12.56 M"
+    assert number_format.format_euro_short(Decimal("999999")) == "€999,999"
+    assert number_format.format_compact(2500) == "2.5k"
+    assert number_format.format_compact(4_300_000) == "4.3M"
+    assert number_format.format_compact(10**12) == "1T"
+    assert number_format.format_compact(0) == "0"
 
 
 # --- bar chart ---------------------------------------------------------------------------
@@ -155,7 +155,9 @@ def test_empty_data_gives_a_no_data_chart():
 
 
 def test_budget_formatter_is_used_for_values_and_description():
-    svg = str(bar_chart([("2014", Decimal("4300000.00"))], title="t", fmt=charts.format_euro))
+    svg = str(
+        bar_chart([("2014", Decimal("4300000.00"))], title="t", fmt=number_format.format_euro)
+    )
     assert "€4,300,000" in svg
 
 
