@@ -805,3 +805,51 @@ def test_the_demo_data_exported_imports_back_as_a_no_op(staff_user):
         assert job.summary["create"] == job.summary["update"] == 0, (kind, job.summary["rows"])
         assert apply.confirm_import(user=staff_user, job=job).status == ImportJob.Status.DONE
     assert (stamps(), stamps(Partnership)) == before
+
+
+# --- a real worker -----------------------------------------------------------------------------
+
+
+def _close_worker_connections(**kwargs) -> None:
+    from django.db import connections
+
+    connections.close_all()
+
+
+def _wait_for(job: ImportJob, status: str, seconds: float = 60) -> ImportJob:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job.refresh_from_db()
+        if job.status == status:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job.pk} stayed {job.status}, expected {status}")
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_large_file_is_checked_and_written_by_a_real_worker(officer, settings, tmp_path):
+    """Both steps of a large import leave the request: a worker checks the file, then,
+    once confirmed, writes it (Redis in CI, the in-memory broker without REDIS_URL)."""
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+
+    from clusterplatform.celery import app
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.IMPORT_INLINE_ROWS = 2
+    app.conf.task_always_eager = False
+    task_postrun.connect(_close_worker_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+            job = upload(officer, "organisations", csv_bytes(org_rows()))
+            job = _wait_for(job, ImportJob.Status.VALID)
+            assert job.summary["create"] == 6
+            assert not Organisation.objects.filter(slug__startswith="import-org").exists()
+
+            job = apply.confirm_import(user=officer, job=job)
+            job = _wait_for(job, ImportJob.Status.DONE)
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+    assert Organisation.objects.filter(slug__startswith="import-org").count() == 6
