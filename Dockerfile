@@ -12,7 +12,7 @@ COPY . .
 # collectstatic needs no database or secrets; the manifest storage hashes file names.
 RUN DEBUG=0 SECRET_KEY=build-only STATICFILES_BACKEND=whitenoise.storage.CompressedManifestStaticFilesStorage \
     python manage.py collectstatic --no-input
-RUN useradd --system --uid 1000 app && chown -R app /app
+RUN useradd --system --uid 1000 app && mkdir -p /srv/media && chown -R app /app /srv/media
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "clusterplatform.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
