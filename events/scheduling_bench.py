@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import scipy
+
+from clusterplatform.measure import peak_rss_mib
 
 from . import scheduling
 from . import scheduling_bounds as sb
@@ -107,19 +108,6 @@ def run_variants(problem: Problem, seed: int, time_limit: float) -> dict:
     return out
 
 
-def _peak_rss_mib() -> float:
-    """Peak RSS of this process. VmHWM where Linux has it: ``ru_maxrss`` survives exec, so a
-    child started by manage.py would report the parent's Django-sized peak as its own."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def _side(result, problem: Problem, best: float, seconds: list[float]) -> dict:
     return {
         "weight": result.weight,
@@ -146,7 +134,7 @@ def measure(
     started = time.perf_counter()
     problem = build(spec)
     generate_seconds = time.perf_counter() - started
-    rss_generated = _peak_rss_mib()
+    rss_generated = peak_rss_mib()
     times, results = [], []
     for _ in range(max(1, repeats)):
         t = time.perf_counter()
@@ -185,7 +173,7 @@ def measure(
         },
         "first_fit": _side(ff, problem, bound.best, [ff_seconds]),
         "generate_seconds": round(generate_seconds, 3),
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "rss_after_generate_mib": rss_generated,
     }
     if variants:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -38,6 +37,8 @@ import scipy
 import scipy.sparse as sp
 import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from clusterplatform.measure import peak_rss_mib
 
 from . import engine
 from . import quality_embeddings as qe
@@ -185,10 +186,6 @@ def measure_quality(
     return result
 
 
-def _peak_rss_mib() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
-
-
 def measure_speed(
     n: int, seed: int = 1, k: int = 20, chunk_size: int = 2000, vectors: bool = False
 ) -> dict:
@@ -201,7 +198,7 @@ def measure_speed(
     if vectors:
         profiles = qe.with_vectors(profiles, *qe.random_vectors(n, seed))
     generated = time.perf_counter()
-    rss_profiles = _peak_rss_mib()
+    rss_profiles = peak_rss_mib()
     suggestions = orgs = 0
     for _, found in engine.suggest(profiles, k=k, chunk_size=chunk_size):
         orgs += 1
@@ -216,7 +213,7 @@ def measure_speed(
         "suggestions": suggestions,
         "generate_seconds": round(generated - started, 2),
         "wall_seconds": round(finished - generated, 2),
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
         "rss_after_generate_mib": rss_profiles,
     }
 
@@ -281,7 +278,7 @@ def benchmark(
             log(f"speed: {n} organisations with random embeddings in a fresh process")
             row = speed_in_subprocess(n, seeds[0] if seeds else 1, k, vectors=True)
             speed[-1]["blended"] = qe.blended_speed(speed[-1], row, k)
-    embedding_report = qe.start(log, _peak_rss_mib) if embeddings else None
+    embedding_report = qe.start(log, peak_rss_mib) if embeddings else None
     with_embeddings = isinstance(embedding_report, dict)
     cache: dict = {}
     runs = []
@@ -326,7 +323,7 @@ def benchmark(
                 r["engine_share_of_ceiling"] >= 0.9 for r in mine
             )
     if with_embeddings:
-        embedding_report = qe.finish(embedding_report, runs, _peak_rss_mib())
+        embedding_report = qe.finish(embedding_report, runs, peak_rss_mib())
     report = {} if embedding_report is None else {"embeddings": embedding_report}
     return {
         **report,

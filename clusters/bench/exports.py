@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from typing import Any
 from django.core.management.base import CommandError
 from django.db import connection
 from django.http import QueryDict
+
+from clusterplatform.measure import peak_rss_mib
 
 from .dataset import bench_organisations, bench_slug, ensure_dataset
 from .queries import BENCH_PREFIX, DEFAULT_SEED
@@ -40,19 +41,6 @@ NOT_POSTGRES = (
     "bench_exports builds its organisations with PostgreSQL's COPY and runs only on "
     "PostgreSQL; the database is {vendor}. Set DATABASE_URL=postgres://... (make bench does)."
 )
-
-
-def peak_rss_mb() -> float:
-    """Peak RSS of this process. VmHWM where Linux has it: ``ru_maxrss`` survives exec, so a
-    child would report its parent's peak as its own."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return round(int(line.split()[1]) / 1024, 1)
-    except OSError:
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def rows_queryset(rows: int, seed: int):
@@ -75,7 +63,7 @@ def measure(spec: dict) -> dict:
 
     if spec.get("database"):  # the parent's database (in tests, the test database)
         connection.settings_dict["NAME"] = spec["database"]
-    rss_start = peak_rss_mb()
+    rss_start = peak_rss_mib()
     fmt = spec["fmt"]
     started = time.perf_counter()
     rows = written = 0
@@ -101,7 +89,7 @@ def measure(spec: dict) -> dict:
         "rows": rows,
         "bytes": written,
         "seconds": round(seconds, 3),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mib(),
         "rss_before_mb": rss_start,
     }
 

@@ -6,7 +6,8 @@ dates or None; lists are joined with ``;`` (a comma would clash with CSV in spre
 Contact persons (personal data) are never exported.
 
 Each ``value`` reads only what ``partnership_list`` / ``organisation_export_list`` already
-joined or prefetched, so an export runs a constant number of queries per chunk.
+joined or prefetched (or ``sources.iterate`` attached), so an export runs a constant number of
+queries per chunk.
 """
 
 from __future__ import annotations
@@ -29,9 +30,14 @@ def joined(values: Iterable[Any]) -> str:
     return SEPARATOR.join(str(v) for v in values if v not in (None, ""))
 
 
-def _codes(manager) -> str:
-    # .all() uses the prefetch cache; sorted for a stable, diff-friendly file.
-    return joined(sorted(term.code for term in manager.all()))
+def _codes(obj: Any, name: str) -> str:
+    """The codes of a tag list, sorted for a stable, diff-friendly file: from
+    ``obj.export_codes`` where the export attached them (sources.iterate: plain tuples, far
+    cheaper than model objects at 100,000 rows), else from the prefetched ``.all()``."""
+    attached = getattr(obj, "export_codes", None)
+    if attached is not None:
+        return joined(sorted(attached.get(name, ())))
+    return joined(sorted(term.code for term in getattr(obj, name).all()))
 
 
 def _member_countries(partnership) -> str:
@@ -59,8 +65,8 @@ PARTNERSHIP_COLUMNS: tuple[Column, ...] = (
         "Target countries",
         lambda p: joined(c.strip() for c in p.target_countries.split(",")),
     ),
-    Column("thematic_areas", "Thematic areas", lambda p: _codes(p.thematic_areas)),
-    Column("sectors", "Sectors", lambda p: _codes(p.sectors)),
+    Column("thematic_areas", "Thematic areas", lambda p: _codes(p, "thematic_areas")),
+    Column("sectors", "Sectors", lambda p: _codes(p, "sectors")),
     Column("website", "Website", lambda p: p.website),
 )
 
@@ -89,10 +95,10 @@ ORGANISATION_COLUMNS: tuple[Column, ...] = (
     Column("member_count", "Members (declared)", lambda o: o.member_count),
     Column("label", "Cluster label", lambda o: o.label),
     Column("label_valid_until", "Label valid until", lambda o: o.label_valid_until),
-    Column("sectors", "Sectors", lambda o: _codes(o.sectors)),
-    Column("ecosystems", "Industrial ecosystems", lambda o: _codes(o.ecosystems)),
-    Column("technologies", "Technologies", lambda o: _codes(o.technologies)),
-    Column("thematic_areas", "Thematic areas", lambda o: _codes(o.thematic_areas)),
+    Column("sectors", "Sectors", lambda o: _codes(o, "sectors")),
+    Column("ecosystems", "Industrial ecosystems", lambda o: _codes(o, "ecosystems")),
+    Column("technologies", "Technologies", lambda o: _codes(o, "technologies")),
+    Column("thematic_areas", "Thematic areas", lambda o: _codes(o, "thematic_areas")),
     Column("target_countries", "Target countries", lambda o: joined(o.target_countries)),
     Column("offers", "Offers", lambda o: o.offers),
     Column("looks_for", "Looks for", lambda o: o.looks_for),

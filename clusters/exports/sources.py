@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from ..filters import OrganisationFilterSet
@@ -52,7 +52,7 @@ ORGANISATION_FIELDS = (
     "offers",
     "looks_for",
 )
-ORGANISATION_PREFETCH = ("sectors", "ecosystems", "technologies", "thematic_areas")
+ORGANISATION_TAGS = ("sectors", "ecosystems", "technologies", "thematic_areas")
 MEMBER_FIELDS = (
     "role",
     "joined_on",
@@ -63,12 +63,6 @@ MEMBER_FIELDS = (
     "organisation__country",
     "organisation__kind",
 )
-
-
-def _codes_only(name: str) -> Prefetch:
-    """A tag list with only what the columns read (id and code)."""
-    model = Organisation._meta.get_field(name).related_model
-    return Prefetch(name, queryset=model.objects.only("id", "code"))
 
 
 def filter_params(params: Mapping[str, Any] | QueryDict | None) -> QueryDict:
@@ -97,13 +91,9 @@ def _filtered(filterset_class, params: QueryDict, queryset: QuerySet) -> QuerySe
 
 
 def organisation_export_list(user) -> QuerySet[Organisation]:
-    """Organisations the user sees, with what ORGANISATION_COLUMNS read."""
-    return (
-        organisations_visible_to(user)
-        .select_related("region")
-        .only(*ORGANISATION_FIELDS)
-        .prefetch_related(*(_codes_only(name) for name in ORGANISATION_PREFETCH))
-    )
+    """Organisations the user sees, with the fields ORGANISATION_COLUMNS read; ``iterate``
+    attaches their tag codes chunk by chunk."""
+    return organisations_visible_to(user).select_related("region").only(*ORGANISATION_FIELDS)
 
 
 def partnerships(user, params: QueryDict) -> QuerySet[Partnership]:
@@ -144,5 +134,37 @@ def export_queryset(kind: str, user, params: Mapping[str, Any] | QueryDict | Non
 
 
 def iterate(queryset: QuerySet) -> Iterator[Any]:
-    """The rows in chunks of CHUNK_SIZE (prefetches per chunk), never all in memory."""
+    """The rows in chunks of CHUNK_SIZE (prefetches per chunk), never all in memory.
+    Organisations get their tag codes as plain tuples instead of prefetched objects: the
+    prefetch was two thirds of the time of a 100,000-row export (bench_exports)."""
+    if queryset.model is Organisation:
+        return _with_codes(queryset)
     return queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+def _with_codes(queryset: QuerySet[Organisation]) -> Iterator[Organisation]:
+    chunk: list[Organisation] = []
+    for organisation in queryset.iterator(chunk_size=CHUNK_SIZE):
+        chunk.append(organisation)
+        if len(chunk) == CHUNK_SIZE:
+            yield from attach_codes(chunk)
+            chunk = []
+    if chunk:
+        yield from attach_codes(chunk)
+
+
+def attach_codes(organisations: list[Organisation]) -> list[Organisation]:
+    """``export_codes = {tag list: [codes]}`` on each organisation: one query per tag list
+    for the whole chunk, reading (organisation id, code) pairs from the link table."""
+    codes: dict[int, dict[str, list[str]]] = {o.pk: {} for o in organisations}
+    for name in ORGANISATION_TAGS:
+        field = Organisation._meta.get_field(name)
+        source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+        pairs = field.remote_field.through.objects.filter(
+            **{f"{source}_id__in": list(codes)}
+        ).values_list(f"{source}_id", f"{target}__code")
+        for pk, code in pairs:
+            codes[pk].setdefault(name, []).append(code)
+    for organisation in organisations:
+        organisation.export_codes = codes[organisation.pk]
+    return organisations

@@ -73,4 +73,4 @@ def test_each_run_in_a_fresh_process_sees_the_same_database():
 
 
 def test_peak_rss_is_read():
-    assert export_bench.peak_rss_mb() > 10
+    assert export_bench.peak_rss_mib() > 10

@@ -367,3 +367,26 @@ def test_search_page_links_to_the_export_of_its_own_results(client):
 
     rows = read(client.get(link), "csv")
     assert [r[headers("organisations").index("name")] for r in rows[1:]] == ["Bavarian Car Parts"]
+
+
+def test_attached_codes_equal_the_prefetched_ones(django_assert_max_num_queries):
+    from django.contrib.auth.models import AnonymousUser
+
+    from clusters.exports import sources
+    from clusters.exports.columns import ORGANISATION_COLUMNS, row
+
+    for i in range(3):
+        OrganisationFactory(name=f"Tagged {i}", sectors=["automotive", "apparel"][: i + 1])
+    queryset = sources.organisation_export_list(AnonymousUser()).order_by("pk")
+    prefetched = queryset.prefetch_related(*sources.ORGANISATION_TAGS)
+    expected = [row(ORGANISATION_COLUMNS, o) for o in prefetched]
+    # One query for the rows and one per tag list, for the whole chunk.
+    with django_assert_max_num_queries(1 + len(sources.ORGANISATION_TAGS)):
+        attached = [row(ORGANISATION_COLUMNS, o) for o in sources.iterate(queryset)]
+    assert attached == expected
+    sectors = headers("organisations").index("sectors")
+    assert [r[sectors] for r in attached] == [
+        "automotive",
+        "apparel;automotive",
+        "apparel;automotive",
+    ]
