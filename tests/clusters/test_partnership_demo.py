@@ -20,6 +20,8 @@ from clusters.models import (
     PartnershipMember,
     Programme,
 )
+from events import demo_partnership
+from events.models import Event
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +107,8 @@ def test_dashboard_totals_equal_the_published_figures(loaded):
 
 
 def test_each_partnership_looks_plausible(loaded):
-    for p in Partnership.objects.prefetch_related("memberships__organisation", "impact_reports"):
+    published = Partnership.objects.exclude(slug=demo_partnership.SLUG)  # the running one: below
+    for p in published.prefetch_related("memberships__organisation", "impact_reports"):
         members = list(p.memberships.all())
         assert len(members) >= 3, p
         assert {m.organisation.kind for m in members} == {"cluster"}
@@ -186,9 +189,12 @@ def test_split_refuses_too_small_a_total():
 
 
 def test_dashboard_queries_do_not_grow_with_the_demo_set(loaded, django_assert_max_num_queries):
+    every = Partnership.objects.count()
+    assert every == 63  # the 62 of the published programmes and the running one
     for group_by in stats.GROUPS:
         with django_assert_max_num_queries(5):
-            assert sum(r["partnerships"] for r in stats.programme_totals(group_by=group_by)) == 62
+            rows = stats.programme_totals(group_by=group_by)
+        assert sum(r["partnerships"] for r in rows) == every
 
 
 def test_another_seed_leaves_the_first_seeds_partnerships_alone(loaded):
@@ -202,3 +208,25 @@ def test_another_seed_leaves_the_first_seeds_partnerships_alone(loaded):
     for p in Partnership.objects.filter(slug__in=before):
         assert (p.memberships.count(), p.impact_reports.count()) == before[p.slug]
     assert Partnership.objects.count() > len(before)
+
+
+def test_the_running_partnership_gets_its_event_figures_as_a_draft(loaded):
+    """The finished demo event feeds the running partnership's draft report: the platform's
+    meetings, agreements and MoUs, next to what the coordinator typed; drafts never count on
+    the dashboard."""
+    from clusters import impact_reports
+
+    p = Partnership.objects.get(slug=demo_partnership.SLUG)
+    event = Event.objects.get(slug=demo_partnership.EVENT_SLUG)
+    assert event.partnership_id == p.pk
+    report = p.impact_reports.get()
+    assert report.status == ImpactReport.Status.DRAFT
+    assert report.period_start <= event.local(event.ends_at).date() <= report.period_end
+    from_events = impact_reports.event_figures(p, report.period_start, report.period_end)
+    assert from_events["b2b_meetings"] > 0 and from_events["cooperation_cases"] > 0
+    assert {k: getattr(report, k) for k in from_events} == from_events
+    assert report.smes_reached == demo_partnership.TYPED["smes_reached"]
+    coordinator = p.memberships.get(role="coordinator").organisation
+    assert coordinator.roles.filter(user__email="manager@demo.example").exists()
+    assert stats.totals(Partnership.objects.filter(pk=p.pk))["b2b_meetings"] == 0
+    assert "already there" in load()  # a second run adds nothing

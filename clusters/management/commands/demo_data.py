@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from clusters import demo
 from clusters.demo import partnership_store as partnerships_demo
 from events import demo as events_demo
+from events import demo_partnership
 
 
 class Command(BaseCommand):
@@ -40,8 +41,10 @@ class Command(BaseCommand):
         partnerships_started = time.perf_counter()
         partnerships = partnerships_demo.load_demo_partnerships(result.data, seed=seed)
         partnerships_elapsed = time.perf_counter() - partnerships_started
+        partnerships_line = partnerships_demo.describe(partnerships)
         events_started = time.perf_counter()
         events = events_demo.load_demo_events(result.data, seed=seed)
+        linked = demo_partnership.load_demo_partnership(events.events)
         events_elapsed = time.perf_counter() - events_started
         if quiet:
             return
@@ -60,11 +63,12 @@ class Command(BaseCommand):
         created = ", ".join(f"{n} {what}" for what, n in sorted(result.created.items()) if n)
         updated = ", ".join(f"{n} {what}" for what, n in sorted(result.updated.items()) if n)
         out.write(f"  Created: {created or 'nothing'}. Updated: {updated or 'nothing'}.")
-        out.write(
-            f"  Partnerships ({partnerships_elapsed:.1f} s): "
-            f"{partnerships_demo.describe(partnerships)}"
-        )
+        out.write(f"  Partnerships ({partnerships_elapsed:.1f} s): {partnerships_line}")
         out.write(f"  Events ({events_elapsed:.1f} s): {events_demo.describe(events)}")
+        out.write(
+            f"  A running partnership fed by the finished event ({demo_partnership.SLUG}): "
+            + (", ".join(f"{n} {w}" for w, n in sorted(linked.items()) if n) or "already there")
+        )
         out.write("")
         out.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD})")
         width = max(len(u.email) for u in demo.DEMO_USERS)
