@@ -100,3 +100,11 @@ def test_dashboard_shows_a_calls_published_figures_and_exports_them(
     budget = headers("partnerships").index("eu_budget")
     assert len(rows) == 16
     assert sum(row[budget] for row in rows[1:]) == 4_300_000
+
+    # Changing the filters keeps the measure.
+    page.locator("summary", has_text="Type and phase").click()
+    page.get_by_label("Implementation").check()
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**phase=implementation**")
+    assert "measure=b2b_meetings" in page.url and f"call={call.pk}" in page.url
+    assert page.locator("#group-call-title").inner_text().startswith("B2B meetings")
