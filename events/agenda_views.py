@@ -7,13 +7,16 @@ so it is only ever shown to the registration's own person, on their agenda page.
 
 from __future__ import annotations
 
+import secrets
 from itertools import groupby
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from . import calendar
 from .models import Meeting, MeetingRequest, Registration
@@ -110,6 +113,24 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "feed_url": request.build_absolute_uri(feed),
     }
     return render(request, "events/agenda/agenda.html", context)
+
+
+@login_required
+@require_POST
+def agenda_feed_reset(request: HttpRequest, slug: str) -> HttpResponse:
+    """A new secret for the person's calendar address, when the old one was shared by
+    mistake: the old address stops answering at once (404), calendars need the new one."""
+    event = visible_event(request, slug)
+    registration = Registration.objects.filter(event=event, person=request.user).first()
+    if registration is None:
+        raise Http404("You are not registered for this event.")
+    Registration.objects.filter(pk=registration.pk).update(feed_token=secrets.token_urlsafe())
+    messages.success(
+        request,
+        "Your calendar has a new private address: the old one no longer works. "
+        "Subscribe to the new one in your calendar app.",
+    )
+    return redirect(reverse("events:agenda", kwargs={"slug": event.slug}) + "#feed-title")
 
 
 def agenda_ics(request: HttpRequest, token: str) -> HttpResponse:

@@ -8,6 +8,11 @@ from . import agenda_views, schedule_views
 urlpatterns = [
     path("calendar/<str:token>.ics", agenda_views.agenda_ics, name="agenda-ics"),
     path("<slug:slug>/agenda/", agenda_views.agenda, name="agenda"),
+    path(
+        "<slug:slug>/agenda/new-calendar-address/",
+        agenda_views.agenda_feed_reset,
+        name="agenda-feed-reset",
+    ),
     path("<slug:slug>/manage/schedule/", schedule_views.schedule, name="schedule"),
     path("<slug:slug>/manage/schedule/run/", schedule_views.schedule_run, name="schedule-run"),
     path(

@@ -209,3 +209,28 @@ def test_the_feed_is_404_for_unknown_or_unapproved_tokens(client, event, people)
     me = people["me"]
     Registration.objects.filter(pk=me.pk).update(status="cancelled")
     assert client.get(feed_url(me)).status_code == 404
+
+
+def test_a_new_calendar_address_retires_the_old_one(client, event, people, agenda):
+    me, bob = people["me"], people["bob"]
+    old_feed, bobs_token = feed_url(me), bob.feed_token
+    reset = reverse("events:agenda-feed-reset", args=[event.slug])
+    client.force_login(me.person)
+    assert client.get(reset).status_code == 405  # POST only
+    response = client.post(reset, follow=True)
+    me.refresh_from_db()
+    assert me.feed_token and feed_url(me) != old_feed
+    assert "the old one no longer works" in html(response)
+    assert f'value="http://testserver{feed_url(me)}"' in html(response)
+    client.logout()
+    assert client.get(old_feed).status_code == 404
+    assert client.get(feed_url(me)).status_code == 200
+    bob.refresh_from_db()
+    assert bob.feed_token == bobs_token  # only mine changed
+
+
+def test_only_registered_people_get_a_new_calendar_address(client, event, user):
+    reset = reverse("events:agenda-feed-reset", args=[event.slug])
+    assert client.post(reset).status_code == 302  # log in first
+    client.force_login(user)
+    assert client.post(reset).status_code == 404
