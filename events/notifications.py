@@ -17,7 +17,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import MeetingRequest, Registration
+from .models import Event, MeetingRequest, Registration
 
 logger = logging.getLogger(__name__)
 RS = MeetingRequest.Status
@@ -56,6 +56,50 @@ def notify_registration(registration_id: int) -> int:
     )
     registration.approved_mail_sent_at = timezone.now()
     registration.save(update_fields=["approved_mail_sent_at"])
+    return 1
+
+
+# Who hears that an event is cancelled: everyone still taking part or waiting for a decision.
+TOLD_OF_CANCELLATION = (Registration.Status.APPROVED, Registration.Status.PENDING)
+
+
+def notify_event_cancelled(event_id: int) -> int:
+    """Tell every participant that the event is cancelled, once each: one short transaction
+    per registration (row locked, time stored), so a retry after a crash sends only the rest."""
+    ids = list(
+        Registration.objects.filter(
+            event_id=event_id,
+            event__status=Event.Status.CANCELLED,
+            status__in=TOLD_OF_CANCELLATION,
+            cancelled_event_mail_sent_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    return sum(_tell_cancelled(pk) for pk in ids)
+
+
+@transaction.atomic
+def _tell_cancelled(registration_id: int) -> int:
+    registration = (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("event", "person")
+        .filter(pk=registration_id, cancelled_event_mail_sent_at__isnull=True)
+        .first()
+    )
+    if registration is None:
+        return 0
+    event = registration.event
+    start = event.local(event.starts_at)
+    send_mail(
+        f"Cancelled: {event.name}",
+        f"{event.name}, planned for {start:%d %B %Y}, is cancelled by its organisers.\n\n"
+        "Your meeting requests and meetings for it are cancelled too; calendars subscribed to "
+        f"your agenda show the meetings as cancelled.\n\nThe event's page: "
+        f"{_link(event, 'events:detail')}\n",
+        None,
+        [registration.person.email],
+    )
+    registration.cancelled_event_mail_sent_at = timezone.now()
+    registration.save(update_fields=["cancelled_event_mail_sent_at"])
     return 1
 
 

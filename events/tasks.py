@@ -19,6 +19,11 @@ def notify_registration(registration_id: int) -> int:
 
 
 @shared_task(acks_late=True, **RETRY)
+def notify_event_cancelled(event_id: int) -> int:
+    return notifications.notify_event_cancelled(event_id)
+
+
+@shared_task(acks_late=True, **RETRY)
 def notify_meeting_request(request_id: int) -> int:
     return notifications.notify_meeting_request(request_id)
 

@@ -67,6 +67,7 @@ class Registration(models.Model):
     )
     # Each e-mail is sent once: a retried task finds the time set and does nothing.
     approved_mail_sent_at = models.DateTimeField(null=True, blank=True)
+    cancelled_event_mail_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["event", "organisation__name", "pk"]

@@ -300,3 +300,6 @@ def _call_off(event: Event, user) -> None:
         status=MeetingRequest.Status.CANCELLED, answered_at=timezone.now(), answered_by=user
     )
     drop_meetings(event.meeting_requests.values_list("pk", flat=True))
+    from ..tasks import notify_event_cancelled
+
+    transaction.on_commit(lambda: notify_event_cancelled.delay(event.pk))

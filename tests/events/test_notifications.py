@@ -205,3 +205,26 @@ def test_one_failing_warning_does_not_resend_the_others(event, pair, monkeypatch
     assert [m.to for m in mail.outbox] == [[b.person.email], [c.person.email]]
     failing.refresh_from_db()
     assert failing.expiry_warning_sent_at is not None
+
+
+def test_cancelling_an_event_tells_its_participants_once(
+    event, organiser, pair, django_capture_on_commit_callbacks
+):
+    a, b = pair
+    waiting = make_participant(event, name="Gamma Grids", status="pending")
+    make_participant(event, name="Delta Gone", status="cancelled")
+    rejected = make_participant(event, name="Epsilon No", status="rejected")
+    assert tasks.notify_event_cancelled.delay(event.pk).get() == 0  # not cancelled yet
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.set_event_status(user=organiser, event=event, status="cancelled")
+    told = sorted(m.to[0] for m in mail.outbox)
+    assert told == sorted(r.person.email for r in (a, b, waiting))
+    assert rejected.person.email not in told
+    message = mail.outbox[0]
+    assert message.subject == f"Cancelled: {event.name}"
+    assert settings.SITE_URL + f"/events/{event.slug}/" in message.body
+    assert event.local(event.starts_at).strftime("%d %B %Y") in message.body
+    assert tasks.notify_event_cancelled.delay(event.pk).get() == 0  # a retry sends nothing
+    assert len(mail.outbox) == 3
