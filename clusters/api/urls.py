@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from . import partnership_views, views
+from . import partnership_views, report_views, views
 
 
 class Router(DefaultRouter):
@@ -26,6 +26,6 @@ router.register("thematic-areas", views.ThematicAreaViewSet, basename="thematic-
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("programmes", partnership_views.ProgrammeViewSet, basename="programme")
 router.register("partnerships", partnership_views.PartnershipViewSet, basename="partnership")
-router.register("impact-reports", partnership_views.ImpactReportViewSet, basename="impact-report")
+router.register("impact-reports", report_views.ImpactReportViewSet, basename="impact-report")
 
 urlpatterns = router.urls
