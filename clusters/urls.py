@@ -1,14 +1,8 @@
 from django.urls import path
 
-from . import (
-    export_urls,
-    import_urls,
-    map_views,
-    partnership_urls,
-    report_urls,
-    saved_search_views,
-    views,
-)
+from . import export_urls, import_urls, map_views, saved_search_views, views
+from .partnerships import report_urls
+from .partnerships import urls as partnership_urls
 
 app_name = "clusters"
 

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from clusters import impact_reports
 from clusters.demo.vocabulary import MANAGER
 from clusters.models import (
     Call,
@@ -29,6 +28,7 @@ from clusters.models import (
     PartnershipMember,
     Programme,
 )
+from clusters.partnerships import impact_reports
 
 from .models import Event, Registration
 

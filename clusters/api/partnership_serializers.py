@@ -32,7 +32,7 @@ from ..models import (
     Sector,
     ThematicArea,
 )
-from ..partnerships import MemberRow
+from ..partnerships.services import MemberRow
 
 Role = PartnershipMember.Role
 # The membership columns that name the partnership: implied by the nesting.
@@ -206,8 +206,8 @@ class MemberInputSerializer(serializers.Serializer):
 
 class PartnershipWriteSerializer(serializers.Serializer):
     """A partnership's own fields and, optionally, its whole member list (exactly one
-    coordinator). Writes go through ``clusters.partnerships``; a PATCH leaves out what it does
-    not change."""
+    coordinator), checked by the same rules as the pages; a PATCH leaves out what it does not
+    change."""
 
     name = serializers.CharField(max_length=200)
     acronym = serializers.CharField(max_length=40, allow_blank=True, required=False)

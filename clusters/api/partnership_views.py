@@ -3,7 +3,7 @@ report_views.py).
 
 Thin viewsets over the pages' own pieces: ``partnership_list`` / ``reports_visible_to`` for
 what a user sees, the one ``PartnershipFilterSet`` (the same query string as the list page and
-the export files), the services of ``clusters.partnerships`` and ``clusters.impact_reports``
+the export files), the services of ``clusters.partnerships.services`` and ``.impact_reports``
 for every write (their ``ValidationError({field: ...})`` is a 400 naming the field, a refused
 status change included; ``PermissionDenied`` a 403), and ``export_response`` for the files.
 """
@@ -28,13 +28,13 @@ from rest_framework.response import Response
 
 from events.api.common import call_service
 
-from .. import partnerships
 from ..exports.responses import export_response
 from ..exports.sources import members_of
 from ..exports.writers import XLSX_CONTENT_TYPE
 from ..models import Call, Partnership, Programme
-from ..partnership_filters import PartnershipFilterSet
-from ..partnership_selectors import partnership_list, partnerships_visible_to
+from ..partnerships import services as partnerships
+from ..partnerships.filters import PartnershipFilterSet
+from ..partnerships.selectors import partnership_list, partnerships_visible_to
 from ..selectors import organisations_visible_to
 from .partnership_serializers import (
     PartnershipSerializer,

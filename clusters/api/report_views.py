@@ -1,9 +1,9 @@
 """Impact reports over the API: list, read, write drafts, submit, approve, return.
 
-Thin viewsets over the pages' own pieces: ``reports_visible_to`` for what a user sees and the
-services of ``clusters.impact_reports`` for every write (their ``ValidationError({field:
-...})`` is a 400 naming the field, a refused status change included; ``PermissionDenied`` a
-403).
+Thin viewsets over the pages' own pieces: ``reports_visible_to`` for what a user sees and
+the services of ``clusters.partnerships.impact_reports`` for every write (their
+``ValidationError({field: ...})`` is a 400 naming the field, a refused status change
+included; ``PermissionDenied`` a 403).
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ from rest_framework.response import Response
 
 from events.api.common import call_service
 
-from .. import impact_reports
 from ..filters import MultipleChoiceFilter
 from ..models import ImpactReport, Partnership
-from ..partnership_filters import CodesFilter
-from ..partnership_selectors import partnerships_visible_to, reports_visible_to
+from ..partnerships import impact_reports
+from ..partnerships.filters import CodesFilter
+from ..partnerships.selectors import partnerships_visible_to, reports_visible_to
 from .report_serializers import (
     DecisionSerializer,
     ImpactReportCreateSerializer,

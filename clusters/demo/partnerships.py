@@ -11,7 +11,7 @@ The published figures and how they are modelled (``TARGETS``):
   approved reports carry that generation's results: 2,000 SMEs involved (``smes_supported``,
   the SMEs taking part in the activities, a subset of the 17,000 reached), 85 business
   cooperation cases, 370 cluster-to-cluster events, 3,010 B2B meetings, 39 MoUs and 45
-  collaboration projects. So the 2016 call's row of ``partnership_stats.by_call`` shows every
+  collaboration projects. So the 2016 call's row of ``partnerships.stats.by_call`` shows every
   figure of both publications, and no partnership is counted twice.
 * COSME Cluster Excellence Programme, calls 2014 and 2015: 11 projects, EUR 2.47 M, 57 cluster
   organisations (distinct over both calls), over 11,000 SMEs reached (11,200 here).

@@ -18,8 +18,8 @@ from django.http import QueryDict
 
 from ..filters import OrganisationFilterSet
 from ..models import Organisation, Partnership, PartnershipMember
-from ..partnership_filters import PartnershipFilterSet
-from ..partnership_selectors import partnership_list, partnerships_visible_to
+from ..partnerships.filters import PartnershipFilterSet
+from ..partnerships.selectors import partnership_list, partnerships_visible_to
 from ..selectors import organisations_visible_to
 from .columns import COLUMNS
 

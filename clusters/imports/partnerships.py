@@ -16,10 +16,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 
-from .. import partnerships as partnership_services
 from ..exports.columns import MEMBER_COLUMNS, PARTNERSHIP_COLUMNS
 from ..models import Organisation, Partnership, PartnershipMember
-from ..partnerships import create_partnership, publish_partnership, set_members, update_partnership
+from ..partnerships import services as partnership_services
+from ..partnerships.services import (
+    create_partnership,
+    publish_partnership,
+    set_members,
+    update_partnership,
+)
 from . import cells, members
 from .cells import CellError, Vocabulary
 from .members import MEMBER_KEYS, MISSING, Group

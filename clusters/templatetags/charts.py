@@ -22,8 +22,9 @@ from django.utils.safestring import SafeString
 
 from clusters import charts, number_format
 from clusters.models import FIGURES, ImpactReport, Partnership
-from clusters.partnership_stats import LABELS
-from clusters.report_forms import EVENT_FIGURES, event_contributions, is_editable
+
+from ..partnerships.report_forms import EVENT_FIGURES, event_contributions, is_editable
+from ..partnerships.stats import LABELS
 
 register = template.Library()
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from clusters.models import Call, ImpactReport, Partnership, PartnershipMember, Programme
-from clusters.partnerships import create_partnership, publish_partnership
+from clusters.partnerships.services import create_partnership, publish_partnership
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -282,7 +282,7 @@ def test_export_link_carries_the_filters_but_not_the_measure(client, officer, po
 def test_without_the_export_pages_the_dashboard_still_renders(
     client, officer, portfolio, monkeypatch
 ):
-    from clusters import dashboard_views
+    from clusters.partnerships import dashboard_views
 
     monkeypatch.setattr(dashboard_views, "export_links", lambda querystring: [])
     client.force_login(officer)

@@ -10,7 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 
-from clusters.impact_reports import (
+from clusters.models import ImpactReport, PartnershipMember
+from clusters.partnerships.impact_reports import (
     approve_report,
     create_report,
     event_figures,
@@ -18,8 +19,7 @@ from clusters.impact_reports import (
     submit_report,
     update_report,
 )
-from clusters.models import ImpactReport, PartnershipMember
-from clusters.partnerships import create_partnership
+from clusters.partnerships.services import create_partnership
 from events.models import MeetingRating
 from events.services import answer_request, rate_meeting, send_request
 from tests.factories import OrganisationFactory, make_event, make_participant
@@ -183,7 +183,7 @@ def test_postgresql_constraint_refuses_overlaps_written_directly(partnership):
 )
 def test_postgresql_constraint_violation_becomes_a_period_error(manager, report, monkeypatch):
     """A concurrent writer that slipped past the Python check gets the same field error."""
-    from clusters import impact_reports
+    from clusters.partnerships import impact_reports
 
     monkeypatch.setattr(impact_reports, "_validate", lambda report: None)
     with pytest.raises(ValidationError) as exc:

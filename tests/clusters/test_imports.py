@@ -37,8 +37,8 @@ from clusters.models import (
     Region,
     Sector,
 )
-from clusters.partnership_selectors import partnership_list
-from clusters.partnerships import create_partnership
+from clusters.partnerships.selectors import partnership_list
+from clusters.partnerships.services import create_partnership
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,6 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from clusters.exports.columns import PARTNERSHIP_COLUMNS, headers, row
-from clusters.impact_reports import approve_report, create_report, submit_report
 from clusters.models import (
     Call,
     ExportJob,
@@ -28,8 +27,9 @@ from clusters.models import (
     Sector,
     ThematicArea,
 )
-from clusters.partnership_selectors import partnership_list
-from clusters.partnerships import create_partnership, publish_partnership
+from clusters.partnerships.impact_reports import approve_report, create_report, submit_report
+from clusters.partnerships.selectors import partnership_list
+from clusters.partnerships.services import create_partnership, publish_partnership
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

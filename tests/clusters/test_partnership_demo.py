@@ -9,7 +9,6 @@ import pytest
 from django.core.management import call_command
 
 from clusters import demo
-from clusters import partnership_stats as stats
 from clusters.demo import partnership_store
 from clusters.demo import partnerships as partnerships_demo
 from clusters.models import (
@@ -20,6 +19,7 @@ from clusters.models import (
     PartnershipMember,
     Programme,
 )
+from clusters.partnerships import stats
 from events import demo_partnership
 from events.models import Event
 
@@ -214,7 +214,7 @@ def test_the_running_partnership_gets_its_event_figures_as_a_draft(loaded):
     """The finished demo event feeds the running partnership's draft report: the platform's
     meetings, agreements and MoUs, next to what the coordinator typed; drafts never count on
     the dashboard."""
-    from clusters import impact_reports
+    from clusters.partnerships import impact_reports
 
     p = Partnership.objects.get(slug=demo_partnership.SLUG)
     event = Event.objects.get(slug=demo_partnership.EVENT_SLUG)

@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
-from clusters import partnerships as services
 from clusters.models import Call, Partnership, PartnershipMember, Programme, Sector
-from clusters.partnership_forms import PartnershipForm
-from clusters.partnerships import create_partnership
+from clusters.partnerships import services
+from clusters.partnerships.forms import PartnershipForm
+from clusters.partnerships.services import create_partnership
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

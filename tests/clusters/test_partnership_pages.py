@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from clusters import partnership_views
 from clusters.models import Call, Partnership, PartnershipMember, Programme
-from clusters.partnerships import create_partnership, publish_partnership
+from clusters.partnerships import views as partnership_views
+from clusters.partnerships.services import create_partnership, publish_partnership
 from tests.factories import OrganisationFactory, make_event
 
 pytestmark = pytest.mark.django_db

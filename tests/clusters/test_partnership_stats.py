@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from clusters import partnership_stats as stats
 from clusters.models import Call, ImpactReport, Partnership, PartnershipMember, Programme
+from clusters.partnerships import stats
 from tests.factories import OrganisationFactory
 
 pytestmark = pytest.mark.django_db

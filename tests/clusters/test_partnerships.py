@@ -9,7 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from clusters.models import Partnership, PartnershipMember
-from clusters.partnerships import (
+from clusters.partnerships.services import (
     create_partnership,
     publish_partnership,
     set_members,

@@ -11,10 +11,10 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 
-from clusters.impact_reports import create_report, event_figures, submit_report
 from clusters.models import ImpactReport, PartnershipMember
-from clusters.partnerships import create_partnership, publish_partnership
-from clusters.report_forms import event_contributions, suggested_period
+from clusters.partnerships.impact_reports import create_report, event_figures, submit_report
+from clusters.partnerships.report_forms import event_contributions, suggested_period
+from clusters.partnerships.services import create_partnership, publish_partnership
 from clusters.templatetags.charts import period_label
 from events.models import MeetingRating
 from events.services import answer_request, rate_meeting, send_request

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
-from .models import Organisation, Partnership, PartnershipMember
+from ..models import Organisation, Partnership, PartnershipMember
 
 Role = PartnershipMember.Role
 # Set by the services themselves, never from a form.

@@ -14,8 +14,8 @@ from django.db.models import Count, QuerySet
 from django.utils.safestring import mark_safe
 from django_countries import countries
 
-from . import maps
-from .models import Partnership, PartnershipMember
+from .. import maps
+from ..models import Partnership, PartnershipMember
 
 TITLE = "Member organisations per country"
 

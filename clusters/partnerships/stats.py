@@ -18,7 +18,7 @@ from typing import Any, Literal
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear
 
-from .models import (
+from ..models import (
     FIGURES,
     Call,
     ImpactReport,

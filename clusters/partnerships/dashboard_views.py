@@ -1,7 +1,7 @@
 """The programme officers' dashboard: totals and charts by programme, call, type and year.
 
 The partnerships are the ones the list page shows for the same query string (one
-``PartnershipFilterSet``); the figures are ``partnership_stats`` (approved reports only).
+``PartnershipFilterSet``); the figures are ``stats`` (approved reports only).
 Every number is one grouped query, so the page runs the same queries for 10 partnerships or
 10,000. ``?measure=`` picks what the charts show; an unknown one is named on the page and the
 charts fall back to partnerships.
@@ -18,13 +18,13 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 
-from . import charts, number_format
-from . import partnership_stats as stats
-from .facets import search_query
-from .models import Partnership
-from .partnership_filters import PartnershipFilterSet
-from .partnership_selectors import partnerships_visible_to, sees_every_partnership
-from .partnership_views import export_links
+from .. import charts, number_format
+from ..facets import search_query
+from ..models import Partnership
+from . import stats
+from .filters import PartnershipFilterSet
+from .selectors import partnerships_visible_to, sees_every_partnership
+from .views import export_links
 
 DEFAULT_MEASURE = "partnerships"
 GROUP_TITLES = {

@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django_countries import countries
 
-from .forms import https_urls
-from .models import Call, Organisation, Partnership, PartnershipMember
-from .partnerships import MemberRow
+from ..forms import https_urls
+from ..models import Call, Organisation, Partnership, PartnershipMember
+from .services import MemberRow
 
 Role = PartnershipMember.Role
 

@@ -5,7 +5,7 @@
 
 from django.urls import path
 
-from . import partnership_views as views
+from . import views
 
 urlpatterns: list = [
     path("partnerships/", views.partnership_list, name="partnership-list"),

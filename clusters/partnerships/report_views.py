@@ -1,6 +1,6 @@
 """Impact report pages: write a draft, edit it, submit it; officers approve or return it.
 
-Thin views over ``clusters/impact_reports.py``: the services check permissions and states
+Thin views over ``impact_reports``: the services check permissions and states
 and name the field they refuse; here a refused transition becomes a message on the page
 (never a 500), a refused permission a 403, and a report the user may not see a 404.
 """
@@ -21,14 +21,8 @@ from django.views.decorators.http import require_POST
 
 from clusterplatform.forms import form_errors_from
 
+from ..models import FIGURES, ImpactReport
 from . import impact_reports as service
-from .models import FIGURES, ImpactReport
-from .partnership_selectors import (
-    partnerships_visible_to,
-    reports_visible_to,
-    sees_every_partnership,
-)
-from .partnership_stats import LABELS
 from .report_forms import (
     EVENT_FIGURES,
     DecisionForm,
@@ -38,6 +32,8 @@ from .report_forms import (
     is_editable,
     suggested_period,
 )
+from .selectors import partnerships_visible_to, reports_visible_to, sees_every_partnership
+from .stats import LABELS
 
 Status = ImpactReport.Status
 QUEUE_PAGE_SIZE = 25

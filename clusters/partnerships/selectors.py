@@ -6,8 +6,8 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from clusterplatform.accounts.roles import is_platform_staff, is_programme_officer
 
-from .models import ImpactReport, Partnership, PartnershipMember
-from .rules import organisation_ids_for
+from ..models import ImpactReport, Partnership, PartnershipMember
+from ..rules import organisation_ids_for
 
 
 def sees_every_partnership(user) -> bool:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from .filters import COUNTRY_CHOICES, CodesField, MultipleChoiceFilter
-from .models import (
+from ..filters import COUNTRY_CHOICES, CodesField, MultipleChoiceFilter
+from ..models import (
     Call,
     Partnership,
     PartnershipMember,

@@ -21,7 +21,7 @@ from django.utils import timezone
 from events.models import Event, Meeting, MeetingRequest
 from events.stats import cooperation_cases
 
-from .models import FIGURES, ImpactReport, Partnership
+from ..models import FIGURES, ImpactReport, Partnership
 
 Status = ImpactReport.Status
 EDITABLE = (Status.DRAFT, Status.RETURNED)

@@ -1,6 +1,6 @@
 """Partnership pages: the filtered list, the member map, the detail page and the edit pages.
 
-Thin views: reads come from ``partnership_selectors`` (already joined, so the list costs the
+Thin views: reads come from ``selectors`` (already joined, so the list costs the
 same number of queries at 5 or 50 rows), filters from the one ``PartnershipFilterSet``, and
 every write goes through the services in ``clusters/partnerships.py``.
 """
@@ -24,19 +24,15 @@ from django_countries.fields import Country
 from clusterplatform.forms import form_errors_from
 from events.selectors import events_for
 
-from . import partnership_maps, partnerships, selectors
-from .facets import search_query
-from .models import Partnership, PartnershipMember
-from .partnership_filters import PartnershipFilterSet
-from .partnership_forms import PartnershipForm
-from .partnership_selectors import (
-    partnership_list as visible_list,
-)
-from .partnership_selectors import (
-    partnerships_visible_to,
-    reports_visible_to,
-    sees_every_partnership,
-)
+from .. import selectors
+from ..facets import search_query
+from ..models import Partnership, PartnershipMember
+from . import maps as partnership_maps
+from . import services as partnerships
+from .filters import PartnershipFilterSet
+from .forms import PartnershipForm
+from .selectors import partnership_list as visible_list
+from .selectors import partnerships_visible_to, reports_visible_to, sees_every_partnership
 
 PAGE_SIZE = 50
 ROLE_ORDER = {role: index for index, role in enumerate(PartnershipMember.Role.values)}

@@ -1,7 +1,7 @@
 """Impact report forms, and what the platform's own events contribute to a report.
 
 The forms only validate and render; the views hand their data to the services in
-``clusters/impact_reports.py``, which re-check everything and name the field they refuse.
+``impact_reports``, which re-check everything and name the field they refuse.
 ``event_contributions`` says, event by event, where the pre-filled B2B meetings, business
 cooperation cases and MoUs of a draft come from, so a coordinator sees which figures the
 platform counted and which ones they typed.
@@ -20,9 +20,9 @@ from django.db.models import Count
 from events.models import Event, Meeting, MeetingRequest
 from events.stats import cooperation_cases
 
+from ..models import FIGURES, ImpactReport, Partnership
 from .impact_reports import EDITABLE, partnership_event_ids
-from .models import FIGURES, ImpactReport, Partnership
-from .partnership_stats import LABELS
+from .stats import LABELS
 
 # Figures the platform counts from the partnership's events (see impact_reports.event_figures).
 EVENT_FIGURES = ("b2b_meetings", "cooperation_cases", "mous")
