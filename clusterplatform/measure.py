@@ -1,8 +1,10 @@
-"""What the benchmark commands measure about their own process."""
+"""Helpers of the benchmark commands: their own peak memory, their list arguments."""
 
 from __future__ import annotations
 
 import resource
+
+from django.core.management.base import CommandError
 
 
 def peak_rss_mib() -> float:
@@ -17,3 +19,11 @@ def peak_rss_mib() -> float:
     except OSError:
         pass
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+def int_list(value: str) -> list[int]:
+    """A command-line list such as "300,1000,3000"."""
+    try:
+        return [int(v) for v in value.split(",") if v.strip()]
+    except ValueError as error:
+        raise CommandError(f"not a comma-separated list of integers: {value!r}") from error

@@ -223,7 +223,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Partner suggestions: blend sentence embeddings into the text match (pip install .[embeddings],
-# matchmaking/engine_blend.py). "auto": on when the extra is installed; "false" turns it off.
+# matchmaking/engine_blend.py). "auto": on when the extra is installed; "off" turns it off.
 MATCHMAKING_EMBEDDINGS = env("MATCHMAKING_EMBEDDINGS", default="auto")
 
 # Celery: Redis when REDIS_URL is set, otherwise an in-memory broker with eager execution so

@@ -131,7 +131,24 @@ class RegionFilter(django_filters.ModelMultipleChoiceFilter):
         return qs.filter(condition)
 
 
-class OrganisationFilterSet(django_filters.FilterSet):
+def prepare_pickers(filterset: django_filters.FilterSet, *names: str) -> None:
+    """Fetch each pick list once: a template loop over a ModelChoiceIterator would run a
+    COUNT and a SELECT per list."""
+    for name in names:
+        field = filterset.form.fields[name]
+        field.choices = list(iter(field.choices))  # iter(): no COUNT before the SELECT
+
+
+class PickersMixin:
+    """A FilterSet whose page offers the filters named in PICKERS as pick lists."""
+
+    PICKERS: tuple[str, ...] = ()
+
+    def prepare_pickers(self) -> None:
+        prepare_pickers(self, *self.PICKERS)
+
+
+class OrganisationFilterSet(PickersMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
     kind = MultipleChoiceFilter(choices=OrganisationKind.choices, label="Kind")
     country = MultipleChoiceFilter(choices=COUNTRY_CHOICES, label="Country")
@@ -193,13 +210,6 @@ class OrganisationFilterSet(django_filters.FilterSet):
         "thematic_area",
         "collaboration_type",
     )
-
-    def prepare_pickers(self) -> None:
-        """Fetch each pick list once: a template loop over a ModelChoiceIterator would run
-        a COUNT and a SELECT per list."""
-        for name in self.PICKERS:
-            field = self.form.fields[name]
-            field.choices = list(iter(field.choices))  # iter(): no COUNT before the SELECT
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return search.search(queryset, value)

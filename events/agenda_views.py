@@ -12,7 +12,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,25 +20,10 @@ from django.views.decorators.http import require_POST
 
 from . import calendar
 from .models import Meeting, MeetingRequest, Registration
+from .selectors import agenda_meetings
 from .views import visible_event
 
 SCHEDULED = Meeting.Status.SCHEDULED
-
-
-def agenda_meetings(registration: Registration) -> QuerySet[Meeting]:
-    """The registration's meetings, cancelled ones included, in time order (one query)."""
-    return (
-        Meeting.objects.filter(event_id=registration.event_id)
-        .filter(Q(request__sender=registration) | Q(request__receiver=registration))
-        .select_related(
-            "slot",
-            "request__sender__organisation",
-            "request__sender__person",
-            "request__receiver__organisation",
-            "request__receiver__person",
-        )
-        .order_by("slot__starts_at", "status", "pk")
-    )
 
 
 def _entries(registration: Registration, meetings: list[Meeting]) -> list[dict]:

@@ -14,6 +14,8 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from clusters.exports.writers import escape
+
 from .models import Event, MeetingRequest, Registration, SessionWindow
 from .services import effective_max_meetings
 
@@ -112,14 +114,10 @@ class _Echo:
         return value
 
 
-# Spreadsheet programs run cells that start with these as formulas (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """Text a spreadsheet would run as a formula is escaped (CSV injection), as in the
+    partnership exports."""
+    return escape(value) if isinstance(value, str) else value
 
 
 def participant_csv(event: Event) -> Iterator[str]:

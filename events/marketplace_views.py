@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from clusterplatform.forms import form_errors_from
+from clusters.filters import prepare_pickers
 
 from . import selectors, services
 from .filters import MarketplaceFilterSet
@@ -19,7 +20,6 @@ from .views import (
     locked,
     my_registration,
     paginate,
-    prepare_pickers,
     querystring_without_page,
     request_buttons,
     visible_event,

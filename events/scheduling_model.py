@@ -272,7 +272,3 @@ def session_gaps(busy: int, free: int, session_mask: int) -> int:
     low = bits & -bits
     span = (1 << bits.bit_length()) - low
     return (span & free & ~bits).bit_count()
-
-
-def person_gaps(busy: int, free: int, session_masks: Sequence[int]) -> int:
-    return sum(session_gaps(busy, free, m) for m in session_masks)

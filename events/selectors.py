@@ -6,8 +6,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from clusterplatform.accounts.roles import is_platform_staff
 
-from .models import Event, MarketplaceItem, MeetingRequest, Registration
-from .rules import organised_event_ids
+from .models import Event, MarketplaceItem, Meeting, MeetingRequest, Registration
+from .rules import organised_event_ids, registrations_of
 
 
 def events_for(user) -> QuerySet[Event]:
@@ -25,6 +25,16 @@ def events_for(user) -> QuerySet[Event]:
         .prefetch_related("sectors")
         .order_by("starts_at", "pk")
     )
+
+
+def my_registration(user, event: Event) -> Registration | None:
+    """The user's registration for the event (any status), with its organisation."""
+    mine = registrations_of(user).get(event.pk)
+    if mine is None:
+        return None
+    registration = Registration.objects.select_related("organisation").get(pk=mine[0])
+    registration.event = event
+    return registration
 
 
 def event_counts(event: Event) -> dict[str, int]:
@@ -101,3 +111,20 @@ def open_partner_ids(registration: Registration) -> dict[int, MeetingRequest]:
         status__in=[MeetingRequest.Status.PENDING, MeetingRequest.Status.ACCEPTED],
     )
     return {r.receiver_id if r.sender_id == registration.pk else r.sender_id: r for r in rows}
+
+
+def agenda_meetings(registration: Registration) -> QuerySet[Meeting]:
+    """The registration's meetings, cancelled ones included, in time order (one query): for
+    the agenda page, its calendar feed and the API's agenda."""
+    return (
+        Meeting.objects.filter(event_id=registration.event_id)
+        .filter(Q(request__sender=registration) | Q(request__receiver=registration))
+        .select_related(
+            "slot",
+            "request__sender__organisation",
+            "request__sender__person",
+            "request__receiver__organisation",
+            "request__receiver__person",
+        )
+        .order_by("slot__starts_at", "status", "pk")
+    )

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from clusterplatform.forms import form_errors_from
+from clusters.filters import prepare_pickers
 from clusters.services import topics_from_names
 
 from . import selectors, services
@@ -24,6 +25,7 @@ from .filters import EventFilterSet, ParticipantFilterSet
 from .forms import RegistrationForm
 from .models import Event, MeetingRating, MeetingRequest, Registration
 from .rules import registrations_of
+from .selectors import my_registration
 
 PAGE_SIZE = 25
 HISTORY_SIZE = 50
@@ -41,16 +43,6 @@ def visible_event(request: HttpRequest, slug: str, queryset=None) -> Event:
     return event
 
 
-def my_registration(user, event: Event) -> Registration | None:
-    """The user's registration for the event (any status), with its organisation."""
-    mine = registrations_of(user).get(event.pk)
-    if mine is None:
-        return None
-    registration = Registration.objects.select_related("organisation").get(pk=mine[0])
-    registration.event = event
-    return registration
-
-
 def paginate(request: HttpRequest, rows) -> Page:
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -59,13 +51,6 @@ def querystring_without_page(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
     return query.urlencode()
-
-
-def prepare_pickers(filterset, *names: str) -> None:
-    """Fetch each taxonomy pick list once (a template loop would COUNT, then SELECT)."""
-    for name in names:
-        field = filterset.form.fields[name]
-        field.choices = list(iter(field.choices))
 
 
 def locked(request: HttpRequest, event: Event, what: str) -> HttpResponse:
@@ -323,12 +308,6 @@ def my_event(request: HttpRequest, slug: str) -> HttpResponse:
     if mine is None:
         messages.info(request, "You are not registered for this event.")
         return redirect(event)
-    mine = (
-        Registration.objects.select_related("organisation")
-        .prefetch_related("availability", "topics")
-        .get(pk=mine.pk)
-    )
-    mine.event = event
     requests = selectors.requests_of(mine)
     current = decorate(requests.filter(status__in=[RS.PENDING, RS.ACCEPTED]), mine)
     history_rows = requests.exclude(status__in=[RS.PENDING, RS.ACCEPTED])

@@ -30,6 +30,8 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 DIMENSIONS = 384
 BATCH_SIZE = 64
 INSTALL_HINT = "pip install .[embeddings]"
+THREADS_VARIABLE = "MATCHMAKING_EMBEDDING_THREADS"
+VECTOR_DTYPE = np.dtype("<f4")  # how vectors are stored: little-endian float32 bytes
 
 _lock = threading.Lock()
 _loaded = None
@@ -41,9 +43,6 @@ def available() -> bool:
         importlib.util.find_spec(name) is not None
         for name in ("torch", "sentence_transformers", MODEL_PACKAGE)
     )
-
-
-THREADS_VARIABLE = "MATCHMAKING_EMBEDDING_THREADS"
 
 
 def cpu_threads() -> int:
@@ -149,8 +148,6 @@ def text_hash(offers: str, looks_for: str) -> str:
     return hashlib.sha256(f"{offers}\x00{looks_for}".encode()).hexdigest()
 
 
-VECTOR_DTYPE = np.dtype("<f4")  # how vectors are stored: little-endian float32 bytes
-
-
 def to_bytes(vector: np.ndarray) -> bytes:
+    """A vector as stored in ProfileEmbedding (VECTOR_DTYPE bytes)."""
     return np.ascontiguousarray(vector, dtype=VECTOR_DTYPE).tobytes()

@@ -24,8 +24,12 @@ computed once, so the only per-pair work is l.o, on the pool's pairs only, in ba
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # engine imports this module
+    from .engine import Profiles
 
 VERSION_SUFFIX = "+emb-1"  # appended to engine.ENGINE_VERSION for blended runs
 # Candidates re-scored per organisation: 3 k (the engine's k + margin if larger). Measured at
@@ -41,7 +45,7 @@ def pool_size(k: int) -> int:
     return POOL_FACTOR * max(0, k)
 
 
-def vectors_of(profiles) -> tuple[np.ndarray, np.ndarray] | None:
+def vectors_of(profiles: Profiles) -> tuple[np.ndarray, np.ndarray] | None:
     """The profiles' (offers, looks-for) vectors if they can change a score: given, of the
     right shape, and some organisation's looks-for facing another's offers. None otherwise."""
     offers, looks = profiles.offers_vectors, profiles.looks_for_vectors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from django.conf import settings
@@ -163,7 +163,9 @@ def _texts_at(profiles: Profiles, p: int) -> tuple[str, str]:
     )
 
 
-def profile_texts(offers: str, offers_topics, looks_for: str, looks_for_topics) -> tuple[str, str]:
+def profile_texts(
+    offers: str, offers_topics: Sequence[str], looks_for: str, looks_for_topics: Sequence[str]
+) -> tuple[str, str]:
     """The (offers, looks-for) texts encoded for a profile."""
     return (
         embeddings.profile_texts(offers, offers_topics),

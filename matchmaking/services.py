@@ -106,7 +106,8 @@ def embed_profiles(
     if ids is not None:
         stored = stored.filter(organisation_id__in=list(texts))
     hashes = dict(stored.values_list("organisation_id", "text_hash"))
-    todo = [(pk, t) for pk, t in texts.items() if hashes.get(pk) != embeddings.text_hash(*t)]
+    digests = {pk: embeddings.text_hash(*t) for pk, t in texts.items()}
+    todo = [(pk, t, digests[pk]) for pk, t in texts.items() if hashes.get(pk) != digests[pk]]
     if not todo:
         return 0
     run = None
@@ -124,7 +125,7 @@ def embed_profiles(
             if deadline is not None and time.monotonic() > deadline:
                 break
             batch = todo[start : start + EMBED_BATCH]
-            vectors = embeddings.encode([t[0] for _, t in batch] + [t[1] for _, t in batch])
+            vectors = embeddings.encode([t[0] for _, t, _ in batch] + [t[1] for _, t, _ in batch])
             _store_embeddings(batch, vectors[: len(batch)], vectors[len(batch) :])
             done = start + len(batch)
             if run is not None:
@@ -145,17 +146,17 @@ def embed_profiles(
 
 
 def _store_embeddings(batch, offers, looks) -> None:
-    """Insert or replace the embeddings of a batch of (organisation id, texts)."""
+    """Insert or replace the embeddings of a batch of (organisation id, texts, text hash)."""
     ProfileEmbedding.objects.bulk_create(
         [
             ProfileEmbedding(
                 organisation_id=pk,
                 model_name=embeddings.MODEL_NAME,
-                text_hash=embeddings.text_hash(*texts),
+                text_hash=digest,
                 offers_vector=embeddings.to_bytes(o),
                 looks_for_vector=embeddings.to_bytes(lk),
             )
-            for (pk, texts), o, lk in zip(batch, offers, looks, strict=True)
+            for (pk, _texts, digest), o, lk in zip(batch, offers, looks, strict=True)
         ],
         update_conflicts=True,
         unique_fields=["organisation"],

@@ -1,4 +1,4 @@
-"""Programmes, partnerships and impact reports over the API.
+"""Programmes and partnerships over the API (impact reports: report_serializers.py).
 
 A partnership's representation is built from the export's column definition
 (``clusters.exports.columns``): every key of PARTNERSHIP_COLUMNS, with the value its CSV or
@@ -32,6 +32,7 @@ from ..models import (
     Sector,
     ThematicArea,
 )
+from ..partnerships.selectors import members_in_order
 from ..partnerships.services import MemberRow
 
 Role = PartnershipMember.Role
@@ -140,7 +141,6 @@ MemberSerializer = type(
         **column_fields(MEMBER_ROW_COLUMNS),
     },
 )
-ROLE_ORDER = {role: index for index, role in enumerate(Role.values)}
 
 
 class MembersField(serializers.ListField):
@@ -150,10 +150,7 @@ class MembersField(serializers.ListField):
         super().__init__(child=MemberSerializer(), read_only=True, source="memberships", **kwargs)
 
     def to_representation(self, data) -> list[dict[str, Any]]:
-        members = sorted(
-            data.all(), key=lambda m: (ROLE_ORDER.get(m.role, 9), m.organisation.name.lower())
-        )
-        return [self.child.to_representation(m) for m in members]
+        return [self.child.to_representation(m) for m in members_in_order(data.all())]
 
 
 PartnershipSerializer = type(
@@ -328,8 +325,3 @@ class PublishSerializer(serializers.Serializer):
     publish = serializers.BooleanField(
         default=True, help_text="True publishes; false takes the partnership back to draft."
     )
-
-
-# --------------------------------------------------------------------------------------
-# Impact reports
-# --------------------------------------------------------------------------------------

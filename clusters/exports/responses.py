@@ -24,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from rest_framework.request import Request
 
 from ..models import ExportJob
@@ -92,10 +92,7 @@ def _invalid(request: HttpRequest, kind: str, error: ValidationError, api: bool)
 def list_url(kind: str) -> str:
     """The list page whose filters an export of ``kind`` takes."""
     name = "organisation-list" if kind == "organisations" else "partnership-list"
-    try:
-        return reverse(f"clusters:{name}")
-    except NoReverseMatch:
-        return reverse("home")
+    return reverse(f"clusters:{name}")
 
 
 def export_response(

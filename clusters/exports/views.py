@@ -26,7 +26,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from ..models import ExportJob
 from . import jobs
-from .responses import export_response, is_api_request, job_json
+from .responses import export_response, is_api_request, job_json, list_url
 
 JOBS_PAGE_SIZE = 20
 JOB_STATE_TEMPLATE = "clusters/exports/includes/job_state.html"
@@ -67,15 +67,16 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return job
     if is_api_request(request):
         return JsonResponse(job_json(request, job))
-    context = {"job": job, "progress": jobs.progress_percent(job), "active": _active(job)}
+    context = {
+        "job": job,
+        "progress": jobs.progress_percent(job),
+        "active": job.status in jobs.ACTIVE,
+        "list_url": list_url(job.kind) + (f"?{job.query}" if job.query else ""),
+    }
     if request.htmx:
         return render(request, JOB_STATE_TEMPLATE, context)
     context["filters"] = list(QueryDict(job.query).lists())
     return render(request, "clusters/exports/job_detail.html", context)
-
-
-def _active(job: ExportJob) -> bool:
-    return job.status in jobs.ACTIVE
 
 
 @require_safe

@@ -124,9 +124,11 @@ def validate_job(job_id: int, *, table: Table | None = None) -> ImportJob:
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
     if job.status != Status.VALIDATING:
         return job
+    # Inline (in the upload request) nobody polls yet: no progress writes, _finish sets it.
+    progress = _progress(job) if table is None else None
     try:
         table = table if table is not None else _read(job)
-        plan = validate_table(job.kind, table, job.created_by, progress=_progress(job))
+        plan = validate_table(job.kind, table, job.created_by, progress=progress)
     except readers.FileError as error:
         plan = Plan()
         plan.error(None, "", str(error))

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django_countries import countries
@@ -31,11 +30,11 @@ from .plan import (
     Plan,
     Progress,
     Record,
-    RowFailed,
     chunks,
     column_keys,
     require,
     rows_of,
+    write_records,
 )
 from .readers import Table
 
@@ -237,15 +236,13 @@ def _create(fields: dict[str, Any], slug: str, user) -> Organisation:
     return services.organisation_create(user=user, fields=fields, slug=slug, manager=False)
 
 
+def _write(record: Record, user) -> None:
+    if record.action == CREATE:
+        _create(record.data["fields"], record.data["slug"], user)
+    else:
+        services.organisation_update(organisation=record.obj, fields=record.data["fields"])
+
+
 def write(plan: Plan, user) -> None:
     """Write the plan's new and changed organisations (inside the caller's transaction)."""
-    for record in plan.records:
-        if record.action == UNCHANGED:
-            continue
-        try:
-            if record.action == CREATE:
-                _create(record.data["fields"], record.data["slug"], user)
-            else:
-                services.organisation_update(organisation=record.obj, fields=record.data["fields"])
-        except (ValidationError, PermissionDenied) as error:
-            raise RowFailed(record.row, error) from error
+    write_records(plan, lambda record: _write(record, user))

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 
@@ -35,11 +34,11 @@ from .plan import (
     Plan,
     Progress,
     Record,
-    RowFailed,
     chunks,
     column_keys,
     require,
     rows_of,
+    write_records,
 )
 from .readers import Table
 
@@ -362,10 +361,4 @@ def _write(record: Record, user) -> None:
 
 def write(plan: Plan, user) -> None:
     """Write the plan's new and changed partnerships (inside the caller's transaction)."""
-    for record in plan.records:
-        if record.action == UNCHANGED:
-            continue
-        try:
-            _write(record, user)
-        except (ValidationError, PermissionDenied) as error:
-            raise RowFailed(record.row, error) from error
+    write_records(plan, lambda record: _write(record, user))

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
+
 from .readers import Table
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
@@ -120,6 +122,18 @@ def rows_of(table: Table, positions: dict[str, int]) -> list[tuple[int, dict[str
         (number, {key: cells[index] for key, index in positions.items()})
         for number, cells in table.rows
     ]
+
+
+def write_records(plan: Plan, write_one: Callable[[Record], None]) -> None:
+    """Write each new or changed record (inside the caller's transaction); a service's
+    refusal becomes a RowFailed naming the row, so the whole import rolls back."""
+    for record in plan.records:
+        if record.action == UNCHANGED:
+            continue
+        try:
+            write_one(record)
+        except (ValidationError, PermissionDenied) as error:
+            raise RowFailed(record.row, error) from error
 
 
 def chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:

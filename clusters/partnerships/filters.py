@@ -10,7 +10,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
-from ..filters import COUNTRY_CHOICES, CodesField, MultipleChoiceFilter
+from ..filters import COUNTRY_CHOICES, CodesField, MultipleChoiceFilter, PickersMixin
 from ..models import (
     Call,
     Partnership,
@@ -51,7 +51,7 @@ class CodesFilter(django_filters.ModelMultipleChoiceFilter):
         return {self.field_name: v}
 
 
-class PartnershipFilterSet(django_filters.FilterSet):
+class PartnershipFilterSet(PickersMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
     type = MultipleChoiceFilter(choices=PartnershipType.choices, label="Type")
     programme = CodesFilter(
@@ -95,11 +95,6 @@ class PartnershipFilterSet(django_filters.FilterSet):
 
     # Vocabularies a page offers as pick lists: fetched once each (see prepare_pickers).
     PICKERS = ("programme", "call", "thematic_area", "sector")
-
-    def prepare_pickers(self) -> None:
-        for name in self.PICKERS:
-            field = self.form.fields[name]
-            field.choices = list(iter(field.choices))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

@@ -1,5 +1,4 @@
-"""The partnership form: it validates and renders; the views hand its data to the services in
-``clusters/partnerships.py``.
+"""The partnership form: it validates and renders; the views hand its data to ``services``.
 
 Members are typed one per line (``organisation, role, joined``) rather than in a formset: a
 coordinator pastes a consortium list from a spreadsheet in one go, and every error names the
@@ -57,6 +56,11 @@ def member_lines(memberships) -> str:
             parts.append(m.joined_on.isoformat())
         lines.append(", ".join(parts))
     return "\n".join(lines)
+
+
+def target_country_codes(partnership: Partnership) -> list[str]:
+    """The ISO codes stored comma-separated in ``target_countries``, upper case."""
+    return [c.strip().upper() for c in partnership.target_countries.split(",") if c.strip()]
 
 
 def _parse_line(number: int, line: str) -> tuple[str, str, date | None]:
@@ -130,16 +134,13 @@ class PartnershipForm(forms.ModelForm):
         call.queryset = Call.objects.select_related("programme")
         call.label_from_instance = lambda c: f"{c.programme.name}: {c.name} ({c.code}, {c.year})"
         if self.instance.pk:
-            self.initial["target_countries"] = self.instance_target_countries()
+            self.initial["target_countries"] = target_country_codes(self.instance)
             self.initial["members"] = member_lines(self.instance.memberships.all())
             self.current_members = {
                 (m.organisation_id, m.role, m.joined_on) for m in self.instance.memberships.all()
             }
         else:
             self.current_members = set()
-
-    def instance_target_countries(self) -> list[str]:
-        return [c.strip().upper() for c in self.instance.target_countries.split(",") if c.strip()]
 
     def clean_target_countries(self) -> str:
         return ",".join(self.cleaned_data["target_countries"])

@@ -40,6 +40,24 @@ def partnership_event_ids(partnership: Partnership, period_start: date, period_e
     return [e.pk for e in events if period_start <= e.local(e.ends_at).date() <= period_end]
 
 
+def meetings_held(event_ids: list[int]) -> dict[int, int]:
+    """B2B meetings held per event: its scheduled meetings once it was scheduled, else its
+    accepted requests. Two queries whatever the number of events."""
+
+    def per_event(qs) -> dict[int, int]:
+        return dict(
+            qs.filter(event_id__in=event_ids)
+            .order_by()
+            .values_list("event_id")
+            .annotate(n=Count("pk"))
+            .values_list("event_id", "n")
+        )
+
+    scheduled = per_event(Meeting.objects.filter(status=Meeting.Status.SCHEDULED))
+    accepted = per_event(MeetingRequest.objects.filter(status=MeetingRequest.Status.ACCEPTED))
+    return {pk: scheduled.get(pk) or accepted.get(pk, 0) for pk in event_ids}
+
+
 def event_figures(partnership: Partnership, period_start: date, period_end: date) -> dict[str, int]:
     """What the partnership's events of the period add to its report: B2B meetings held (an
     event's scheduled meetings when it was scheduled, else its accepted requests), business
@@ -47,21 +65,7 @@ def event_figures(partnership: Partnership, period_start: date, period_end: date
     event_ids = partnership_event_ids(partnership, period_start, period_end)
     if not event_ids:
         return {"b2b_meetings": 0, "cooperation_cases": 0, "mous": 0}
-    scheduled = dict(
-        Meeting.objects.filter(event_id__in=event_ids, status=Meeting.Status.SCHEDULED)
-        .order_by()
-        .values_list("event_id")
-        .annotate(n=Count("pk"))
-        .values_list("event_id", "n")
-    )
-    accepted = dict(
-        MeetingRequest.objects.filter(event_id__in=event_ids, status=MeetingRequest.Status.ACCEPTED)
-        .order_by()
-        .values_list("event_id")
-        .annotate(n=Count("pk"))
-        .values_list("event_id", "n")
-    )
-    meetings = sum(scheduled.get(pk) or accepted.get(pk, 0) for pk in event_ids)
+    meetings = sum(meetings_held(event_ids).values())
     cases = cooperation_cases(event_ids)
     return {"b2b_meetings": meetings, "cooperation_cases": cases["total"], "mous": cases["mous"]}
 
@@ -96,12 +100,7 @@ def _validate(report: ImpactReport) -> None:
         raise ValidationError(
             {"smes_supported": "SMEs supported directly cannot exceed SMEs reached."}
         )
-    if not isinstance(report.period_start, date):
-        raise ValidationError({"period_start": "Enter a date."})
-    if not isinstance(report.period_end, date):
-        raise ValidationError({"period_end": "Enter a date."})
-    if report.period_end < report.period_start:
-        raise ValidationError({"period_end": "The period ends on or after its first day."})
+    _validate_period(report)
     clash = (
         ImpactReport.objects.filter(
             partnership_id=report.partnership_id,

@@ -15,13 +15,12 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Count
 
-from events.models import Event, Meeting, MeetingRequest
+from events.models import Event
 from events.stats import cooperation_cases
 
 from ..models import FIGURES, ImpactReport, Partnership
-from .impact_reports import EDITABLE, partnership_event_ids
+from .impact_reports import EDITABLE, meetings_held, partnership_event_ids
 from .stats import LABELS
 
 # Figures the platform counts from the partnership's events (see impact_reports.event_figures).
@@ -190,26 +189,36 @@ def event_contributions(
     if not ids:
         return EventSources([], dict.fromkeys(EVENT_FIGURES, 0))
     events = list(Event.objects.filter(pk__in=ids).order_by("starts_at", "pk"))
-    scheduled = _per_event(Meeting.objects.filter(status=Meeting.Status.SCHEDULED), ids)
-    accepted = _per_event(MeetingRequest.objects.filter(status=MeetingRequest.Status.ACCEPTED), ids)
+    held = meetings_held(ids)
     contributions = []
     for event in events:
         cases = cooperation_cases([event.pk])
-        meetings = scheduled.get(event.pk) or accepted.get(event.pk, 0)
-        contributions.append(EventContribution(event, meetings, cases["total"], cases["mous"]))
+        contributions.append(
+            EventContribution(event, held[event.pk], cases["total"], cases["mous"])
+        )
     # A meeting belongs to one event: the sums are event_figures' totals (a test holds them).
     totals = {name: sum(getattr(c, name) for c in contributions) for name in EVENT_FIGURES}
     return EventSources(contributions, totals)
 
 
-def _per_event(qs, ids: list[int]) -> dict[int, int]:
-    return dict(
-        qs.filter(event_id__in=ids)
-        .order_by()
-        .values_list("event_id")
-        .annotate(n=Count("pk"))
-        .values_list("event_id", "n")
-    )
+def figure_rows(report: ImpactReport, sources: EventSources | None) -> list[dict[str, Any]]:
+    """The seven figures of a report with their labels and, where ``sources`` counted them,
+    the events they came from (``from_events``), the platform's count and whether the report
+    still holds it: the report pages and the partnership's impact table show the same."""
+    rows = []
+    for name in FIGURES:
+        from_events = sources.for_figure(name) if sources and name in EVENT_FIGURES else []
+        rows.append(
+            {
+                "name": name,
+                "label": LABELS[name],
+                "value": getattr(report, name),
+                "from_events": from_events,
+                "counted": sources.totals.get(name) if from_events else None,
+                "matches": bool(from_events) and sources.matches(report, name),
+            }
+        )
+    return rows
 
 
 def is_editable(report: ImpactReport) -> bool:

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from clusterplatform.forms import form_errors_from
 
-from ..models import FIGURES, ImpactReport
+from ..models import ImpactReport
 from . import impact_reports as service
 from .report_forms import (
     EVENT_FIGURES,
@@ -29,11 +29,11 @@ from .report_forms import (
     ReportForm,
     ReportPeriodForm,
     event_contributions,
+    figure_rows,
     is_editable,
     suggested_period,
 )
 from .selectors import partnerships_visible_to, reports_visible_to, sees_every_partnership
-from .stats import LABELS
 
 Status = ImpactReport.Status
 QUEUE_PAGE_SIZE = 25
@@ -74,24 +74,6 @@ def _next_url(request: HttpRequest, report: ImpactReport) -> str:
 
 def _refused(request: HttpRequest, error: ValidationError) -> None:
     messages.error(request, " ".join(error.messages))
-
-
-def _figure_rows(report: ImpactReport, sources) -> list[dict]:
-    """The seven figures with their labels, and where the platform counted them."""
-    rows = []
-    for name in FIGURES:
-        from_events = sources.for_figure(name) if sources and name in EVENT_FIGURES else []
-        rows.append(
-            {
-                "name": name,
-                "label": LABELS[name],
-                "value": getattr(report, name),
-                "from_events": from_events,
-                "counted": sources.totals.get(name) if from_events else None,
-                "matches": bool(from_events) and sources.matches(report, name),
-            }
-        )
-    return rows
 
 
 # --- create and edit --------------------------------------------------------------------
@@ -194,7 +176,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("clusters:report-edit", pk=report.pk)
             return redirect("clusters:report-detail", pk=report.pk)
     sources = event_contributions(report.partnership, report.period_start, report.period_end)
-    rows = _figure_rows(report, sources)
+    rows = figure_rows(report, sources)
     for row in rows:
         row["field"] = form[row["name"]]
     return render(
@@ -306,7 +288,7 @@ def _detail(
         {
             "report": report,
             "partnership": partnership,
-            "rows": _figure_rows(report, sources),
+            "rows": figure_rows(report, sources),
             "sources": sources,
             "can_edit": may_submit and editable,
             "can_decide": may_decide and report.status == Status.SUBMITTED,

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Prefetch, Q, QuerySet
 
-from clusterplatform.accounts.roles import is_platform_staff, is_programme_officer
-
 from ..models import ImpactReport, Partnership, PartnershipMember
-from ..rules import organisation_ids_for
+from ..rules import officer_or_staff, organisation_ids_for
+
+ROLE_ORDER = {role: index for index, role in enumerate(PartnershipMember.Role.values)}
 
 
 def sees_every_partnership(user) -> bool:
-    return bool(is_programme_officer(user) or is_platform_staff(user))
+    """Programme officers and staff: the rules' own predicate, so pages and rules agree."""
+    return bool(officer_or_staff(user))
 
 
 def _theirs(user, prefix: str = "") -> Q:
@@ -31,6 +34,14 @@ def partnerships_visible_to(user) -> QuerySet[Partnership]:
     if organisation_ids_for(user):
         return qs.filter(published | _theirs(user))
     return qs.filter(published)
+
+
+def members_in_order(memberships: Iterable[PartnershipMember]) -> list[PartnershipMember]:
+    """Coordinator first, then partners and associated partners, each by name (in Python,
+    over prefetched memberships: pages and the API show the same order)."""
+    return sorted(
+        memberships, key=lambda m: (ROLE_ORDER.get(m.role, 9), m.organisation.name.lower())
+    )
 
 
 def partnership_list(user) -> QuerySet[Partnership]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
@@ -53,7 +53,7 @@ def _apply(partnership: Partnership, fields: Mapping[str, Any]) -> dict[str, Any
     for name, value in fields.items():
         try:
             field = Partnership._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:
             raise ValidationError({name: "Unknown field."}) from None
         if field.many_to_many:
             m2m[name] = value

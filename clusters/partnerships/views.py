@@ -2,7 +2,7 @@
 
 Thin views: reads come from ``selectors`` (already joined, so the list costs the
 same number of queries at 5 or 50 rows), filters from the one ``PartnershipFilterSet``, and
-every write goes through the services in ``clusters/partnerships.py``.
+every write goes through ``services``.
 """
 
 from __future__ import annotations
@@ -30,12 +30,16 @@ from ..models import Partnership, PartnershipMember
 from . import maps as partnership_maps
 from . import services as partnerships
 from .filters import PartnershipFilterSet
-from .forms import PartnershipForm
+from .forms import PartnershipForm, target_country_codes
+from .selectors import (
+    members_in_order,
+    partnerships_visible_to,
+    reports_visible_to,
+    sees_every_partnership,
+)
 from .selectors import partnership_list as visible_list
-from .selectors import partnerships_visible_to, reports_visible_to, sees_every_partnership
 
 PAGE_SIZE = 50
-ROLE_ORDER = {role: index for index, role in enumerate(PartnershipMember.Role.values)}
 EXPORTS = (("partnerships", "Partnerships"), ("members", "Their members"))
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -84,11 +88,7 @@ def _countries(partnership: Partnership) -> list[Country]:
 
 
 def _members(partnership: Partnership) -> list[PartnershipMember]:
-    """Coordinator first, then partners and associated partners, each by name."""
-    return sorted(
-        partnership.memberships.all(),
-        key=lambda m: (ROLE_ORDER.get(m.role, 9), m.organisation.name.lower()),
-    )
+    return members_in_order(partnership.memberships.all())
 
 
 def partnership_list(request: HttpRequest) -> HttpResponse:
@@ -154,14 +154,13 @@ def partnership_detail(request: HttpRequest, slug: str) -> HttpResponse:
     reports = list(
         reports_visible_to(user).filter(partnership=partnership).order_by("period_start")
     )
-    codes = [c.strip().upper() for c in partnership.target_countries.split(",") if c.strip()]
     return render(
         request,
         "clusters/partnerships/detail.html",
         {
             "partnership": partnership,
             "members": members,
-            "target_countries": [Country(code=code) for code in codes],
+            "target_countries": [Country(code=code) for code in target_country_codes(partnership)],
             "map": partnership_maps.member_map(
                 partnership_maps.counts_from_members(members),
                 title=f"Members of {partnership} per country",

@@ -7,7 +7,7 @@
 * ``{% impact_rows partnership reports as rows %}``: one row per report with its status
   badge and, for drafts and returned reports, which figures the platform counted from the
   partnership's events (a few queries per such report, none for the others);
-* ``{{ value|figure }}`` and ``{{ value|euro }}``: numbers as the charts write them.
+* ``{{ value|figure }}``: numbers as the charts write them.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from django import template
 from django.utils.safestring import SafeString
 
 from clusters import charts, number_format
-from clusters.models import FIGURES, ImpactReport, Partnership
+from clusters.models import ImpactReport, Partnership
 
-from ..partnerships.report_forms import EVENT_FIGURES, event_contributions, is_editable
+from ..partnerships.report_forms import event_contributions, figure_rows, is_editable
 from ..partnerships.stats import LABELS
 
 register = template.Library()
@@ -115,31 +115,20 @@ def report_rows(partnership: Partnership, reports: Sequence[ImpactReport]) -> li
     """Rows for a table of reports; editable ones say which figures came from events."""
     rows = []
     for report in reports:
+        editable = is_editable(report)
         sources = (
             event_contributions(partnership, report.period_start, report.period_end)
-            if is_editable(report)
+            if editable
             else None
         )
-        cells = []
-        for name in FIGURES:
-            from_events = bool(sources) and name in EVENT_FIGURES and bool(sources.for_figure(name))
-            cells.append(
-                {
-                    "name": name,
-                    "value": getattr(report, name),
-                    "from_events": from_events,
-                    "matches": from_events and sources.matches(report, name),
-                    "counted": sources.totals.get(name) if from_events else None,
-                }
-            )
         rows.append(
             {
                 "report": report,
                 "period": period_label(report.period_start, report.period_end),
                 "badge": BADGES.get(report.status, ""),
-                "editable": is_editable(report),
+                "editable": editable,
                 "sources": sources,
-                "cells": cells,
+                "cells": figure_rows(report, sources),
             }
         )
     return rows
@@ -153,11 +142,6 @@ def impact_rows(partnership: Partnership, reports: Sequence[ImpactReport]) -> li
 @register.filter
 def figure(value) -> str:
     return number_format.format_number(value)
-
-
-@register.filter
-def euro(value) -> str:
-    return number_format.format_euro(value)
 
 
 @register.filter

@@ -23,7 +23,6 @@ from clusters.services import topics_from_names
 from .. import selectors, services
 from ..filters import MarketplaceFilterSet, ParticipantFilterSet
 from ..models import Event, MarketplaceItem, Registration
-from ..rules import registrations_of
 from .common import call_service, visible_event
 from .participant_serializers import (
     DecideResultSerializer,
@@ -93,12 +92,7 @@ class RegistrationViewSet(
     def get_queryset(self) -> QuerySet[Registration]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        everyone = (
-            Registration.objects.filter(event=self.event)
-            .select_related("organisation", "person")
-            .prefetch_related("topics", "availability", "blocked_slots", "organisation__sectors")
-            .order_by("organisation__name", "pk")
-        )
+        everyone = selectors.registrations(self.event)
         if self.is_manager:
             return everyone
         if self.action == "list":
@@ -232,11 +226,9 @@ class MarketplaceItemViewSet(
         return item
 
     def perform_create(self, serializer: MarketplaceItemSerializer) -> None:
-        mine = registrations_of(self.request.user).get(self.event.pk)
-        if mine is None:
+        registration = selectors.my_registration(self.request.user, self.event)
+        if registration is None:
             raise PermissionDenied("Only the event's participants post in its marketplace.")
-        registration = Registration.objects.select_related("organisation").get(pk=mine[0])
-        registration.event = self.event
         item = call_service(
             services.save_marketplace_item,
             user=self.request.user,

@@ -30,7 +30,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .. import schedule_runs
+from .. import schedule_runs, selectors
 from ..calendar import agenda_ics
 from ..filters import MultipleChoiceFilter
 from ..models import Event, Meeting, Registration, ScheduleRun
@@ -276,13 +276,7 @@ class AgendaMixin:
 
     def meetings(self, registration: Registration) -> list[Meeting]:
         """Scheduled and cancelled meetings in time order, each sharing the loaded event."""
-        rows = list(
-            Meeting.objects.filter(
-                Q(request__sender=registration) | Q(request__receiver=registration)
-            )
-            .select_related("slot", *SIDES)
-            .order_by("slot__starts_at", "pk")
-        )
+        rows = list(selectors.agenda_meetings(registration))
         for meeting in rows:
             meeting.event = registration.event
         return rows

@@ -57,11 +57,9 @@ class EventViewSet(
     def get_queryset(self) -> QuerySet[Event]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        # Explicit order: Meta.ordering is dropped from the GROUP BY the counts annotate.
-        return (
-            selectors.events_for(self.request.user)
-            .prefetch_related("windows", "kind_limits", "organisers")
-            .order_by("starts_at", "pk")
+        # events_for orders explicitly (starts_at, pk): the counts' GROUP BY drops Meta.ordering.
+        return selectors.events_for(self.request.user).prefetch_related(
+            "windows", "kind_limits", "organisers"
         )
 
     def get_serializer_context(self) -> dict:

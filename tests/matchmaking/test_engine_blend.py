@@ -3,8 +3,6 @@ random vectors, no model, no torch, no database."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,8 +11,9 @@ from hypothesis import strategies as st
 from matchmaking import engine, engine_blend, quality
 from matchmaking import engine_features as ef
 from matchmaking.engine import WEIGHTS, suggest
+from matchmaking.quality_embeddings import with_vectors
 
-from .test_engine import cases, make_profiles
+from .test_engine import cases, make_profiles, run
 
 BLENDED = engine.ENGINE_VERSION + engine_blend.VERSION_SUFFIX
 
@@ -28,14 +27,6 @@ def unit(rows) -> np.ndarray:
 def random_unit(n: int, d: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     return unit(rng.normal(size=(n, d))), unit(rng.normal(size=(n, d)))
-
-
-def with_vectors(profiles, offers, looks):
-    return dataclasses.replace(profiles, offers_vectors=offers, looks_for_vectors=looks)
-
-
-def run(profiles, **options) -> dict[int, list[engine.Suggestion]]:
-    return dict(suggest(profiles, **options))
 
 
 @pytest.fixture(scope="module")

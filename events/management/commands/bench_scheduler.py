@@ -11,14 +11,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from clusterplatform.measure import int_list
 from events import scheduling_bench
-
-
-def _ints(value: str) -> list[int]:
-    try:
-        return [int(v) for v in value.split(",") if v.strip()]
-    except ValueError as error:
-        raise CommandError(f"not a comma-separated list of integers: {value!r}") from error
 
 
 class Command(BaseCommand):
@@ -73,7 +67,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        sizes, seeds, slots = (_ints(options[k]) for k in ("sizes", "seeds", "slots"))
+        sizes, seeds, slots = (int_list(options[k]) for k in ("sizes", "seeds", "slots"))
         if options["quick"]:
             sizes, seeds, slots = [40], [1], [18]
         if not (sizes and seeds and slots) or min(sizes + slots) <= 0:

@@ -11,14 +11,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from clusterplatform.measure import int_list
 from matchmaking import quality
-
-
-def _ints(value: str) -> list[int]:
-    try:
-        return [int(v) for v in value.split(",") if v.strip()]
-    except ValueError as error:
-        raise CommandError(f"not a comma-separated list of integers: {value!r}") from error
 
 
 class Command(BaseCommand):
@@ -61,13 +55,13 @@ class Command(BaseCommand):
         unknown = set(shape_names) - set(quality.SHAPES)
         if unknown:
             raise CommandError(f"unknown shapes: {', '.join(sorted(unknown))}")
-        seed_list = _ints(seeds)
+        seed_list = int_list(seeds)
         if not seed_list:
             raise CommandError("--seeds needs at least one seed")
         log = self.stderr.write if options["verbosity"] > 0 else (lambda message: None)
         result = quality.benchmark(
-            sizes=_ints(sizes),
-            quality_sizes=_ints(quality_sizes),
+            sizes=int_list(sizes),
+            quality_sizes=int_list(quality_sizes),
             seeds=seed_list,
             k=k,
             shapes=shape_names,
